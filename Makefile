@@ -1,0 +1,87 @@
+# spinbench - spin-lock microbenchmark and contention-profiling suite.
+#
+#   make            build build/spinbench (run it through ./run-bench)
+#   make test       build with -Werror and run every test (the CI command)
+#   make tsan       the lock tests under ThreadSanitizer
+#   make asan       the tests under AddressSanitizer + UBSan
+#   make bench      performance figures side by side with reference locks
+#   make deps       only find/install the Debian packages
+#   make clean
+
+CC      ?= cc
+B       ?= build
+SAN     ?=
+WERROR  ?=
+OPT     ?= -O2
+
+PKGS    := hwloc numa papi ck
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wundef \
+           -Wcast-align -Wformat=2 -Wpointer-arith -Wwrite-strings -Wvla
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread $(CFLAGS) $(WARN) $(WERROR) $(SAN) \
+             -iquote locks -iquote harness -iquote tests -MMD -MP \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+
+# One stamped object per registry line (locks/registry.def).
+LOCK_IDS  := $(shell sed -n 's/^SB_LOCK.\([a-z0-9_]*\),.*/\1/p' locks/registry.def)
+LOCK_OBJS := $(LOCK_IDS:%=$(B)/lock_%.o)
+LOCK_CSRC := $(wildcard locks/*.c)
+HARN_SRC  := $(filter-out harness/stamp.c harness/main.c,$(wildcard harness/*.c))
+LIB_OBJS  := $(HARN_SRC:harness/%.c=$(B)/h_%.o) $(LOCK_CSRC:locks/%.c=$(B)/l_%.o) $(LOCK_OBJS)
+TESTS     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+
+.PHONY: all test check tsan asan bench deps clean unit
+all: $(B)/spinbench
+
+deps:
+	@scripts/deps.sh --all
+
+$(B)/.deps-ok: scripts/deps.sh
+	@mkdir -p $(B)
+	@scripts/deps.sh
+	@touch $@
+
+$(B)/lock_%.o: harness/stamp.c locks/%.h | $(B)/.deps-ok
+	$(CC) $(ALL_CFLAGS) -DSB_WITH_BENCH -DSB_ID=$* -include locks/$*.h -c $< -o $@
+
+$(B)/h_%.o: harness/%.c | $(B)/.deps-ok
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/l_%.o: locks/%.c | $(B)/.deps-ok
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/spinbench: $(B)/h_main.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(B)/h_main.o: harness/main.c | $(B)/.deps-ok
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/test_%: tests/test_%.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+# The unit and correctness tests of one build variant.
+# SCRIPTS: end-to-end tests of run-bench (tests/test_*.sh), given the build dir in $B.
+SCRIPTS   ?= $(wildcard tests/test_*.sh)
+unit: $(TESTS:%=$(B)/%) $(B)/spinbench
+	@B=$(B) scripts/run-tests.sh $(TESTS:%=$(B)/%) $(SCRIPTS)
+
+test:
+	@scripts/deps.sh --all
+	@$(MAKE) --no-print-directory B=build/test WERROR=-Werror unit
+
+tsan:
+	@$(MAKE) --no-print-directory B=build/tsan WERROR=-Werror OPT=-O1 SAN=-fsanitize=thread \
+		TESTS=test_locks SCRIPTS= unit
+
+asan:
+	@$(MAKE) --no-print-directory B=build/asan WERROR=-Werror OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit
+
+bench: all
+	@scripts/bench.sh
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(B)/*.d)

@@ -1,0 +1,328 @@
+/*
+ * results.c - writing a run's folder.  Every file goes to "<name>.tmp" and is
+ * renamed into place, so a folder never holds half a file.  A figure that
+ * was not measured is written NA, never 0.
+ */
+#include <errno.h>
+#include <hwloc.h>
+#include <math.h>
+#include <papi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "results.h"
+#include "stats.h"
+
+#ifndef SB_GIT_COMMIT
+#define SB_GIT_COMMIT "unknown"
+#endif
+#ifndef SB_BUILD_CFLAGS
+#define SB_BUILD_CFLAGS "unknown"
+#endif
+
+void sb_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Open dir/name.tmp for writing. */
+static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t tmplen)
+{
+	snprintf(tmp, tmplen, "%s/%s.tmp", dir, name);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		fprintf(stderr, "spinbench: cannot write %s: %s\n", tmp, strerror(errno));
+	return f;
+}
+
+/* Close and rename into place; -1 (reported) on any error. */
+static int commit(FILE *f, const char *dir, const char *name, const char *tmp)
+{
+	char dst[PATH_MAX + 64];
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		fprintf(stderr, "spinbench: error writing %s\n", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	if (rename(tmp, dst) != 0) {
+		fprintf(stderr, "spinbench: cannot rename %s to %s: %s\n", tmp, dst, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void put_u(FILE *f, uint64_t v, int valid)
+{
+	if (valid)
+		fprintf(f, ",%llu", (unsigned long long)v);
+	else
+		fputs(",NA", f);
+}
+
+/* A double with `prec` decimals, NA when not a number. */
+static void put_d(FILE *f, double v, int prec)
+{
+	if (isnan(v) || isinf(v))
+		fputs(",NA", f);
+	else
+		fprintf(f, ",%.*f", prec, v);
+}
+
+static int distinct_pus(const sb_rep_t *r)
+{
+	int n = 0;
+	for (int i = 0; i < r->threads; i++) {
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = r->trow[j].pu == r->trow[i].pu;
+		n += !seen;
+	}
+	return n;
+}
+
+static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps,
+			 int n)
+{
+	char tmp[PATH_MAX + 64];
+	FILE *f = open_tmp(dir, "summary.csv", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	fputs("run_id,machine,lock,family,workload,threads,placement,pus,lock_node,lock_node_real,rep,"
+	      "duration_s,acquisitions,throughput_ops_s,jain,min_max_ratio,fairness_factor,starved,"
+	      "handoffs,reacquires,idle_acquires,timed_acquisitions,handoff_p50_ns,handoff_p90_ns,"
+	      "handoff_p99_ns,handoff_p999_ns,handoff_max_ns,acquire_p50_ns,acquire_p99_ns,acquire_max_ns,"
+	      "hold_p50_ns,violations,oversubscribed,invol_csw,spins_per_op\n",
+	      f);
+	for (int i = 0; i < n; i++) {
+		const sb_rep_t *r = reps[i];
+		int ho = r->handoffs > 0, ta = r->timed_acq > 0;
+		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) &&
+			       strncmp(r->lock->name, "pthread", 7) != 0 && r->acquisitions > 0;
+		fprintf(f, "%s,%s,%s,%s,%s,%d,%s,%d,%d", m->run_id, ctx->o->machine, r->lock->name,
+			sb_family_name(r->lock->family), "max-contention", r->threads, ctx->o->placement_str,
+			distinct_pus(r), r->lock_node);
+		if (r->lock_node_real >= 0)
+			fprintf(f, ",%d", r->lock_node_real);
+		else
+			fputs(",NA", f);
+		fprintf(f, ",%d", r->rep);
+		put_d(f, r->duration_s, 6);
+		put_u(f, r->acquisitions, 1);
+		put_d(f, r->throughput, 1);
+		put_d(f, r->jain, 6);
+		put_d(f, r->min_max, 6);
+		put_d(f, r->fairness_factor, 6);
+		put_u(f, (uint64_t)r->starved, 1);
+		put_u(f, r->handoffs, 1);
+		put_u(f, r->reacquires, 1);
+		put_u(f, r->idle, 1);
+		put_u(f, r->timed_acq, 1);
+		put_u(f, r->ho_p50, ho);
+		put_u(f, r->ho_p90, ho);
+		put_u(f, r->ho_p99, ho);
+		put_u(f, r->ho_p999, ho);
+		put_u(f, r->ho_max, ho);
+		put_u(f, r->acq_p50, ta);
+		put_u(f, r->acq_p99, ta);
+		put_u(f, r->acq_max, ta);
+		put_u(f, r->hold_p50, ta);
+		put_u(f, r->violations, 1);
+		put_u(f, (uint64_t)r->oversubscribed, 1);
+		put_u(f, (uint64_t)r->invol_csw, 1);
+		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
+		fputc('\n', f);
+	}
+	return commit(f, dir, "summary.csv", tmp);
+}
+
+static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *reps, int n)
+{
+	char tmp[PATH_MAX + 64];
+	FILE *f = open_tmp(dir, "threads.csv", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	fputs("run_id,lock,threads,rep,thread,pu,node,acquisitions,share,timed_acquisitions,handoffs_in,"
+	      "acquire_p50_ns,acquire_p99_ns,acquire_max_ns,hold_p50_ns,spins_per_op,invol_csw,vol_csw,"
+	      "runq_delay_ns\n",
+	      f);
+	for (int i = 0; i < n; i++) {
+		const sb_rep_t *r = reps[i];
+		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) && strncmp(r->lock->name, "pthread", 7) != 0;
+		for (int t = 0; t < r->threads; t++) {
+			const sb_thread_row_t *x = &r->trow[t];
+			int ta = x->timed_acq > 0;
+			fprintf(f, "%s,%s,%d,%d,%d,%d,%d", m->run_id, r->lock->name, r->threads, r->rep, x->tid, x->pu,
+				x->node);
+			put_u(f, x->acquisitions, 1);
+			put_d(f, r->acquisitions ? (double)x->acquisitions / (double)r->acquisitions : NAN, 6);
+			put_u(f, x->timed_acq, 1);
+			put_u(f, x->handoffs_in, 1);
+			put_u(f, x->acquire_p50, ta);
+			put_u(f, x->acquire_p99, ta);
+			put_u(f, x->acquire_max, ta);
+			put_u(f, x->hold_p50, ta);
+			put_d(f, spins_ok && x->acquisitions ? (double)x->spins / (double)x->acquisitions : NAN, 4);
+			put_u(f, (uint64_t)x->invol_csw, 1);
+			put_u(f, (uint64_t)x->vol_csw, 1);
+			put_u(f, x->runq_delay_ns, x->runq_delay_ns != UINT64_MAX);
+			fputc('\n', f);
+		}
+	}
+	return commit(f, dir, "threads.csv", tmp);
+}
+
+static int write_handoffs(const char *dir, const sb_meta_t *m, sb_rep_t *const *reps, int n)
+{
+	char tmp[PATH_MAX + 64];
+	FILE *f = open_tmp(dir, "handoffs.csv", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	fputs("run_id,lock,threads,rep,from_pu,to_pu,class,count,p50_ns\n", f);
+	for (int i = 0; i < n; i++) {
+		const sb_rep_t *r = reps[i];
+		for (int k = 0; k < r->npairs; k++) {
+			const sb_pair_row_t *p = &r->pairs[k];
+			fprintf(f, "%s,%s,%d,%d,%d,%d,%s,%llu,%llu\n", m->run_id, r->lock->name, r->threads, r->rep,
+				p->from_pu, p->to_pu, sb_dist_name(p->cls), (unsigned long long)p->count,
+				(unsigned long long)p->p50_ns);
+		}
+	}
+	return commit(f, dir, "handoffs.csv", tmp);
+}
+
+static void hist_rows(FILE *f, const sb_meta_t *m, const sb_rep_t *r, const char *metric, const sb_hist_t *h)
+{
+	for (int b = 0; b < sb_hist_nbuckets(); b++) {
+		uint64_t c = sb_hist_bucket_count(h, b);
+		if (c)
+			fprintf(f, "%s,%s,%d,%d,%s,%llu,%llu,%llu\n", m->run_id, r->lock->name, r->threads, r->rep,
+				metric, (unsigned long long)sb_hist_bucket_lower(b),
+				(unsigned long long)sb_hist_bucket_width(b), (unsigned long long)c);
+	}
+}
+
+static int write_histograms(const char *dir, const sb_meta_t *m, sb_rep_t *const *reps, int n)
+{
+	char tmp[PATH_MAX + 64];
+	FILE *f = open_tmp(dir, "histograms.csv", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	fputs("run_id,lock,threads,rep,metric,bucket_lower_ns,bucket_width_ns,count\n", f);
+	for (int i = 0; i < n; i++) {
+		hist_rows(f, m, reps[i], "handoff", reps[i]->h_handoff);
+		hist_rows(f, m, reps[i], "acquire", reps[i]->h_acquire);
+		hist_rows(f, m, reps[i], "hold", reps[i]->h_hold);
+	}
+	return commit(f, dir, "histograms.csv", tmp);
+}
+
+static void kv_s(FILE *f, const char *k, const char *v, int last)
+{
+	fprintf(f, "  \"%s\": ", k);
+	sb_json_str(f, v);
+	fputs(last ? "\n" : ",\n", f);
+}
+
+static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m)
+{
+	char tmp[PATH_MAX + 64], buf[256];
+	const sb_opts_t *o = ctx->o;
+	struct utsname u;
+	sb_topo_counts_t c;
+	FILE *f = open_tmp(dir, "meta.json", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	uname(&u);
+	sb_topo_counts(ctx->topo, &c);
+	unsigned hv = hwloc_get_api_version();
+
+	fputs("{\n", f);
+	fprintf(f, "  \"schema_version\": %d,\n", SB_SCHEMA_VERSION);
+	kv_s(f, "run_id", m->run_id, 0);
+	kv_s(f, "machine", o->machine, 0);
+	kv_s(f, "cpu_model", sb_topo_cpu_model(ctx->topo), 0);
+	snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release, u.machine);
+	kv_s(f, "kernel", buf, 0);
+	kv_s(f, "compiler", __VERSION__, 0);
+	kv_s(f, "cflags", SB_BUILD_CFLAGS, 0);
+	kv_s(f, "git_commit", SB_GIT_COMMIT, 0);
+	kv_s(f, "start_time", m->start_iso, 0);
+	kv_s(f, "command_line", o->cmdline, 0);
+	fprintf(f, "  \"complete\": %s,\n", m->complete ? "true" : "false");
+	kv_s(f, "stop_reason", m->stop_reason, 0);
+	fputs("  \"clock\": {", f);
+	fputs("\"source\": ", f);
+	sb_json_str(f, m->clock.source);
+	fprintf(f, ", \"invariant\": %s, \"ticks_per_sec\": %.0f, \"calibration_spread\": %.6f, "
+		   "\"read_cost_ns\": %.2f, \"hypervisor\": %s},\n",
+		m->clock.invariant ? "true" : "false", m->clock.ticks_per_sec, m->clock.calib_spread,
+		m->clock.read_cost_ns, m->clock.hypervisor == 1 ? "true" : "false");
+	fprintf(f, "  \"topology\": {\"pus\": %d, \"cores\": %d, \"numa_nodes\": %d, \"packages\": %d, "
+		   "\"l3_caches\": %d, \"is_this_system\": %s},\n",
+		c.pus, c.cores, c.nodes, c.packages, c.l3s, sb_topo_is_thissystem(ctx->topo) ? "true" : "false");
+	snprintf(buf, sizeof(buf), "%u.%u.%u", hv >> 16, (hv >> 8) & 0xff, hv & 0xff);
+	kv_s(f, "hwloc_version", buf, 0);
+	snprintf(buf, sizeof(buf), "%d.%d.%d", PAPI_VERSION_MAJOR(PAPI_VERSION), PAPI_VERSION_MINOR(PAPI_VERSION),
+		 PAPI_VERSION_REVISION(PAPI_VERSION));
+	kv_s(f, "papi_version", buf, 0);
+	fputs("  \"counters\": [],\n", f);
+	kv_s(f, "workload", "max-contention", 0);
+	kv_s(f, "placement", o->placement_str, 0);
+	fprintf(f, "  \"lock_node\": %d,\n", o->lock_node);
+	fprintf(f, "  \"duration_ns\": %llu,\n  \"warmup_ns\": %llu,\n  \"timed_ns\": %llu,\n  \"repeat\": %d,\n",
+		(unsigned long long)o->duration_ns, (unsigned long long)o->warmup_ns,
+		(unsigned long long)o->timed_ns, o->repeat);
+	fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)o->seed);
+	fputs("  \"order\": \"configurations x repetitions, shuffled with the seed\",\n", f);
+	fputs("  \"locks\": [", f);
+	for (int i = 0; i < o->nlocks; i++) {
+		if (i)
+			fputs(", ", f);
+		sb_json_str(f, o->locks[i]->name);
+	}
+	fputs("],\n  \"threads\": [", f);
+	for (int i = 0; i < o->ntcounts; i++)
+		fprintf(f, "%s%d", i ? ", " : "", o->tcounts[i]);
+	fputs("],\n", f);
+	fprintf(f, "  \"handoff_pairs_max_threads\": %d,\n", SB_PAIR_MAX_THREADS);
+	fprintf(f, "  \"configurations\": %d\n", m->nconfigs);
+	fputs("}\n", f);
+	return commit(f, dir, "meta.json", tmp);
+}
+
+int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps,
+		     int nreps)
+{
+	char tmp[PATH_MAX + 64], dst[PATH_MAX + 64];
+	int rc = 0;
+
+	rc |= write_summary(dir, ctx, m, reps, nreps);
+	rc |= write_threads(dir, m, reps, nreps);
+	rc |= write_handoffs(dir, m, reps, nreps);
+	rc |= write_histograms(dir, m, reps, nreps);
+	rc |= write_meta(dir, ctx, m);
+	snprintf(tmp, sizeof(tmp), "%s/topology.xml.tmp", dir);
+	snprintf(dst, sizeof(dst), "%s/topology.xml", dir);
+	if (sb_topo_export_xml(ctx->topo, tmp) != 0 || rename(tmp, dst) != 0) {
+		fprintf(stderr, "spinbench: cannot write %s\n", dst);
+		unlink(tmp);
+		rc = -1;
+	}
+	return rc ? -1 : 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * results.h - the result folder of DESIGN.md: summary.csv, threads.csv,
+ * handoffs.csv, histograms.csv, meta.json, topology.xml.
+ */
+#ifndef SPINBENCH_HARNESS_RESULTS_H
+#define SPINBENCH_HARNESS_RESULTS_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "clock.h"
+#include "run.h"
+
+#define SB_SCHEMA_VERSION 1
+
+typedef struct sb_meta {
+	char run_id[PATH_MAX];
+	char start_iso[64];
+	int complete;
+	char stop_reason[128]; /* "" when complete */
+	sb_clock_info_t clock;
+	int nconfigs;
+} sb_meta_t;
+
+/*
+ * Write every result file into dir (which exists), each through a temporary
+ * name renamed into place.  Returns 0, or -1 with a line on stderr naming
+ * the file that could not be written.
+ */
+int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps,
+		     int nreps);
+
+/* Write a JSON string literal (quoted, escaped). */
+void sb_json_str(FILE *f, const char *s);
+
+#endif

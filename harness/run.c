@@ -1,0 +1,433 @@
+/*
+ * run.c - one repetition: lock memory on its node, pinned workers, phases,
+ * the watchdog, and the reduction of the workers' results.
+ */
+#include <errno.h>
+#include <math.h>
+#include <numa.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "handoff.h"
+#include "run.h"
+#include "stats.h"
+
+volatile int sb_stop_signal;
+
+typedef struct runner {
+	sb_bench_t b;
+	sb_runctx_t *ctx;
+	const sb_lock_impl_t *im;
+	const int *pus;
+	pthread_t *th;
+	struct wctx {
+		struct runner *r;
+		unsigned tid;
+		long ivcsw0, vcsw0;
+		uint64_t runq0;
+	} *wc;
+} runner_t;
+
+/* The runner of the repetition in progress (workers find it through b). */
+static runner_t *current;
+
+static uint64_t read_runq_ns(void)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long run, wait;
+	if (!f)
+		return UINT64_MAX;
+	int ok = fscanf(f, "%llu %llu", &run, &wait) == 2;
+	fclose(f);
+	return ok ? (uint64_t)wait : UINT64_MAX;
+}
+
+void sb_worker_begin(sb_bench_t *b, unsigned tid)
+{
+	runner_t *r = current;
+	sb_worker_t *w = &b->w[tid];
+	char err[160];
+
+	w->bind_ok = sb_topo_bind_self(r->ctx->topo, w->pu, err, sizeof(err)) == 0;
+	if (!w->bind_ok)
+		snprintf(w->bind_err, sizeof(w->bind_err), "%s", err);
+	r->im->node_init(b->nodes[tid], tid);
+	/* Pairs with the runner's acquire load: our setup is visible before it starts the phases. */
+	atomic_fetch_add_explicit(&b->ready, 1, memory_order_release);
+}
+
+void sb_worker_window(sb_bench_t *b, unsigned tid, int end)
+{
+	struct rusage ru;
+	struct wctx *c = &current->wc[tid];
+	sb_worker_t *w = &b->w[tid];
+	uint64_t rq = read_runq_ns();
+
+	getrusage(RUSAGE_THREAD, &ru);
+	if (!end) {
+		c->ivcsw0 = ru.ru_nivcsw;
+		c->vcsw0 = ru.ru_nvcsw;
+		c->runq0 = rq;
+	} else {
+		w->invol_csw = ru.ru_nivcsw - c->ivcsw0;
+		w->vol_csw = ru.ru_nvcsw - c->vcsw0;
+		w->runq_delay_ns = (rq == UINT64_MAX || c->runq0 == UINT64_MAX) ? UINT64_MAX : rq - c->runq0;
+	}
+}
+
+static void *worker_main(void *p)
+{
+	struct wctx *c = p;
+	c->r->im->bench_worker(&c->r->b, c->tid);
+	return NULL;
+}
+
+/* Sleep ns, waking early for a stop signal.  Returns 0, or -1 when stopped. */
+static int nap(uint64_t ns)
+{
+	uint64_t end = sb_now_ns() + ns;
+	for (;;) {
+		if (sb_stop_signal)
+			return -1;
+		uint64_t now = sb_now_ns();
+		if (now >= end)
+			return 0;
+		uint64_t d = end - now;
+		if (d > 20000000)
+			d = 20000000; /* look at the stop flag every 20 ms */
+		struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void *alloc_on_node(size_t size, int node)
+{
+	if (node >= 0 && numa_available() >= 0)
+		return numa_alloc_onnode(size, node);
+	void *p = NULL;
+	return posix_memalign(&p, 4096, size) == 0 ? p : NULL;
+}
+
+static void free_on_node(void *p, size_t size, int node)
+{
+	if (node >= 0 && numa_available() >= 0)
+		numa_free(p, size);
+	else
+		free(p);
+}
+
+/* The NUMA node the page at p really sits on, or -1. */
+static int page_node(void *p)
+{
+	int status = -1;
+	void *pages[1] = {p};
+	if (move_pages(0, 1, pages, NULL, &status, 0) != 0 || status < 0)
+		return -1;
+	return status;
+}
+
+static size_t round_up(size_t v, size_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Merge per-thread results into the repetition's figures. */
+static void reduce(runner_t *R, sb_rep_t *r, double window_s)
+{
+	sb_bench_t *b = &R->b;
+	int n = b->nthreads;
+	uint64_t *x = calloc((size_t)n, sizeof(*x));
+	uint64_t writes = 0;
+
+	r->h_handoff = malloc(sizeof(sb_hist_t));
+	r->h_acquire = malloc(sizeof(sb_hist_t));
+	r->h_hold = malloc(sizeof(sb_hist_t));
+	r->trow = calloc((size_t)n, sizeof(*r->trow));
+	if (!x || !r->h_handoff || !r->h_acquire || !r->h_hold || !r->trow) {
+		fprintf(stderr, "spinbench: out of memory\n");
+		exit(1);
+	}
+	sb_hist_init(r->h_handoff);
+	sb_hist_init(r->h_acquire);
+	sb_hist_init(r->h_hold);
+	for (int i = 0; i < n; i++) {
+		sb_worker_t *w = &b->w[i];
+		sb_thread_row_t *t = &r->trow[i];
+		x[i] = w->acq_measured;
+		r->acquisitions += w->acq_measured;
+		r->handoffs += w->handoffs;
+		r->reacquires += w->reacquires;
+		r->idle += w->idle;
+		r->timed_acq += w->timed_acq;
+		r->violations += w->violations;
+		r->invol_csw += w->invol_csw;
+		r->spins += w->spins_measured;
+		writes += w->writes_total;
+		sb_hist_merge(r->h_handoff, w->h_handoff);
+		sb_hist_merge(r->h_acquire, w->h_acquire);
+		sb_hist_merge(r->h_hold, w->h_hold);
+		*t = (sb_thread_row_t){
+			.tid = i,
+			.pu = w->pu,
+			.node = sb_topo_pu_node(R->ctx->topo, w->pu),
+			.acquisitions = w->acq_measured,
+			.timed_acq = w->timed_acq,
+			.handoffs_in = w->handoffs,
+			.acquire_p50 = sb_hist_percentile(w->h_acquire, 50),
+			.acquire_p99 = sb_hist_percentile(w->h_acquire, 99),
+			.acquire_max = sb_hist_max(w->h_acquire),
+			.hold_p50 = sb_hist_percentile(w->h_hold, 50),
+			.spins = w->spins_measured,
+			.invol_csw = w->invol_csw,
+			.vol_csw = w->vol_csw,
+			.runq_delay_ns = w->runq_delay_ns,
+		};
+	}
+	/* A lost update of the plain counter is a violation too. */
+	uint64_t c = b->guard->counter;
+	r->violations += c > writes ? c - writes : writes - c;
+	r->duration_s = window_s;
+	r->throughput = window_s > 0 ? (double)r->acquisitions / window_s : NAN;
+	r->jain = sb_jain(x, n);
+	r->min_max = sb_min_max_ratio(x, n);
+	r->fairness_factor = sb_fairness_factor(x, n);
+	r->starved = sb_starved(x, n);
+	r->ho_p50 = sb_hist_percentile(r->h_handoff, 50);
+	r->ho_p90 = sb_hist_percentile(r->h_handoff, 90);
+	r->ho_p99 = sb_hist_percentile(r->h_handoff, 99);
+	r->ho_p999 = sb_hist_percentile(r->h_handoff, 99.9);
+	r->ho_max = sb_hist_max(r->h_handoff);
+	r->acq_p50 = sb_hist_percentile(r->h_acquire, 50);
+	r->acq_p99 = sb_hist_percentile(r->h_acquire, 99);
+	r->acq_max = sb_hist_max(r->h_acquire);
+	r->hold_p50 = sb_hist_percentile(r->h_hold, 50);
+
+	/* Handoff pairs by PU (several threads share a PU when oversubscribed). */
+	r->npairs = -1;
+	if (b->w[0].pair_count) {
+		int cap = n * n, np = 0;
+		r->pairs = calloc((size_t)cap, sizeof(*r->pairs));
+		uint32_t *hist = calloc((size_t)cap, SB_PHIST_N * sizeof(uint32_t));
+		if (!r->pairs || !hist) {
+			fprintf(stderr, "spinbench: out of memory\n");
+			exit(1);
+		}
+		for (int to = 0; to < n; to++) {
+			for (int from = 0; from < n; from++) {
+				uint32_t cnt = b->w[to].pair_count[from];
+				if (!cnt)
+					continue;
+				int fp = b->w[from].pu, tp = b->w[to].pu, k;
+				for (k = 0; k < np; k++)
+					if (r->pairs[k].from_pu == fp && r->pairs[k].to_pu == tp)
+						break;
+				if (k == np) {
+					r->pairs[np++] = (sb_pair_row_t){fp, tp, sb_topo_classify(R->ctx->topo, fp, tp), 0, 0};
+				}
+				r->pairs[k].count += cnt;
+				for (int j = 0; j < SB_PHIST_N; j++)
+					hist[(size_t)k * SB_PHIST_N + j] += b->w[to].pair_hist[(size_t)from * SB_PHIST_N + j];
+			}
+		}
+		for (int k = 0; k < np; k++) {
+			/* median: the bucket holding rank ceil(count/2); report its geometric middle */
+			uint64_t want = (r->pairs[k].count + 1) / 2, seen = 0;
+			for (int j = 0; j < SB_PHIST_N; j++) {
+				seen += hist[(size_t)k * SB_PHIST_N + j];
+				if (seen >= want) {
+					uint64_t lo, hi;
+					if (j < 4) {
+						lo = (uint64_t)j;
+						hi = lo;
+					} else {
+						unsigned msb = (unsigned)j / 4, sub = (unsigned)j % 4;
+						lo = (UINT64_C(1) << msb) + ((uint64_t)sub << (msb - 2));
+						hi = lo + (UINT64_C(1) << (msb - 2)) - 1;
+					}
+					r->pairs[k].p50_ns = (lo + hi) / 2;
+					break;
+				}
+			}
+		}
+		r->npairs = np;
+		free(hist);
+	}
+	free(x);
+}
+
+void sb_rep_free(sb_rep_t *r)
+{
+	free(r->trow);
+	free(r->pairs);
+	free(r->h_handoff);
+	free(r->h_acquire);
+	free(r->h_hold);
+	memset(r, 0, sizeof(*r));
+}
+
+int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int rep, sb_rep_t *r)
+{
+	const sb_opts_t *o = ctx->o;
+	const sb_lock_impl_t *im = lock->impl;
+	runner_t R;
+	int *pus = calloc((size_t)threads, sizeof(int));
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(&R, 0, sizeof(R));
+	if (!pus)
+		return snprintf(ctx->err, sizeof(ctx->err), "out of memory"), -1;
+	int ov = sb_plan(ctx->topo, &o->placement, threads, pus, ctx->err, sizeof(ctx->err));
+	if (ov < 0) {
+		free(pus);
+		return -1;
+	}
+	r->lock = lock;
+	r->threads = threads;
+	r->rep = rep;
+	r->oversubscribed = ov == 1;
+	r->lock_node = o->lock_node >= 0 ? o->lock_node : sb_topo_pu_node(ctx->topo, pus[0]);
+
+	/* The arena: lock, handoff slot and guard, each on its own lines, on the lock's node. */
+	size_t lock_sz = round_up(im->lock_size, SB_CACHELINE);
+	size_t arena_sz = round_up(lock_sz + sizeof(sb_handoff_slot_t) + sizeof(sb_guard_t), 4096);
+	char *arena = alloc_on_node(arena_sz, r->lock_node);
+	if (!arena) {
+		free(pus);
+		return snprintf(ctx->err, sizeof(ctx->err), "cannot allocate lock memory on node %d", r->lock_node), -1;
+	}
+	memset(arena, 0, arena_sz); /* first touch */
+	r->lock_node_real = page_node(arena);
+	R.b.lock = arena;
+	R.b.slot = (sb_handoff_slot_t *)(arena + lock_sz);
+	R.b.guard = (sb_guard_t *)(arena + lock_sz + sizeof(sb_handoff_slot_t));
+	R.b.slot->owner = SB_NO_OWNER;
+	im->init(R.b.lock);
+
+	/* Per-thread state: nodes on the thread's own node, results, histograms. */
+	size_t node_sz = round_up(im->node_size, SB_CACHELINE);
+	int track_pairs = threads <= SB_PAIR_MAX_THREADS;
+	R.b.nthreads = threads;
+	R.b.ns_per_tick = ctx->ns_per_tick;
+	R.b.nodes = calloc((size_t)threads, sizeof(void *));
+	R.b.w = aligned_alloc(SB_CACHELINE, sizeof(sb_worker_t) * (size_t)threads);
+	R.th = calloc((size_t)threads, sizeof(pthread_t));
+	R.wc = calloc((size_t)threads, sizeof(*R.wc));
+	if (!R.b.nodes || !R.b.w || !R.th || !R.wc) {
+		fprintf(stderr, "spinbench: out of memory\n");
+		exit(1);
+	}
+	memset(R.b.w, 0, sizeof(sb_worker_t) * (size_t)threads);
+	for (int i = 0; i < threads; i++) {
+		sb_worker_t *w = &R.b.w[i];
+		R.b.nodes[i] = alloc_on_node(node_sz, sb_topo_pu_node(ctx->topo, pus[i]));
+		w->h_handoff = malloc(sizeof(sb_hist_t));
+		w->h_acquire = malloc(sizeof(sb_hist_t));
+		w->h_hold = malloc(sizeof(sb_hist_t));
+		if (track_pairs) {
+			w->pair_count = calloc((size_t)threads, sizeof(uint32_t));
+			w->pair_hist = calloc((size_t)threads * SB_PHIST_N, sizeof(uint32_t));
+		}
+		if (!R.b.nodes[i] || !w->h_handoff || !w->h_acquire || !w->h_hold ||
+		    (track_pairs && (!w->pair_count || !w->pair_hist))) {
+			fprintf(stderr, "spinbench: out of memory\n");
+			exit(1);
+		}
+		memset(R.b.nodes[i], 0, node_sz);
+		sb_hist_init(w->h_handoff);
+		sb_hist_init(w->h_acquire);
+		sb_hist_init(w->h_hold);
+		w->pu = pus[i];
+	}
+	R.ctx = ctx;
+	R.im = im;
+	R.pus = pus;
+	current = &R;
+
+	uint64_t t_start = sb_now_ns();
+	uint64_t budget = (o->warmup_ns + o->duration_ns + o->timed_ns) * 3 + 10000000000ull;
+	for (int i = 0; i < threads; i++) {
+		R.wc[i].r = &R;
+		R.wc[i].tid = (unsigned)i;
+		if (pthread_create(&R.th[i], NULL, worker_main, &R.wc[i]) != 0) {
+			fprintf(stderr, "spinbench: cannot create thread %d of %d\n", i, threads);
+			exit(1);
+		}
+	}
+	/* Pairs with each worker's release increment of ready. */
+	while (atomic_load_explicit(&R.b.ready, memory_order_acquire) < threads) {
+		if (sb_now_ns() - t_start > budget) {
+			rc = -2;
+			goto out;
+		}
+		usleep(200);
+	}
+	for (int i = 0; i < threads; i++)
+		if (!R.b.w[i].bind_ok) {
+			snprintf(ctx->err, sizeof(ctx->err), "thread %d not bound to PU %d: %s", i, pus[i],
+				 R.b.w[i].bind_err);
+			rc = -1;
+		}
+	if (rc == 0) {
+		/* Pairs with the workers' acquire load in their start loop. */
+		atomic_store_explicit(&R.b.phase, SB_PH_WARMUP, memory_order_release);
+		if (nap(o->warmup_ns) == 0) {
+			uint64_t m0 = sb_now_ns();
+			atomic_store_explicit(&R.b.phase, SB_PH_MEASURE, memory_order_relaxed);
+			int stopped = nap(o->duration_ns);
+			uint64_t m1 = sb_now_ns();
+			atomic_store_explicit(&R.b.phase, SB_PH_TIMED, memory_order_relaxed);
+			if (!stopped && nap(o->timed_ns) == 0)
+				r->duration_s = (double)(m1 - m0) / 1e9;
+			else
+				rc = -3;
+		} else {
+			rc = -3;
+		}
+	}
+	atomic_store_explicit(&R.b.phase, SB_PH_STOP, memory_order_relaxed);
+	atomic_store_explicit(&sb_spin_drain, 1, memory_order_relaxed); /* nothing is measured now */
+	/* Pairs with each worker's release increment of done: its results are visible. */
+	while (atomic_load_explicit(&R.b.done, memory_order_acquire) < threads) {
+		if (sb_now_ns() - t_start > budget) {
+			rc = -2;
+			goto out;
+		}
+		usleep(200);
+	}
+	for (int i = 0; i < threads; i++)
+		pthread_join(R.th[i], NULL);
+	atomic_store_explicit(&sb_spin_drain, 0, memory_order_relaxed);
+	if (rc == 0)
+		reduce(&R, r, r->duration_s);
+
+	for (int i = 0; i < threads; i++) {
+		sb_worker_t *w = &R.b.w[i];
+		free_on_node(R.b.nodes[i], node_sz, sb_topo_pu_node(ctx->topo, pus[i]));
+		free(w->h_handoff);
+		free(w->h_acquire);
+		free(w->h_hold);
+		free(w->pair_count);
+		free(w->pair_hist);
+	}
+	free(R.b.nodes);
+	free(R.b.w);
+	free(R.th);
+	free(R.wc);
+	free_on_node(arena, arena_sz, r->lock_node);
+	free(pus);
+	current = NULL;
+	return rc;
+out:
+	/* Watchdog: workers are stuck; their memory stays, the process exits. */
+	snprintf(ctx->err, sizeof(ctx->err), "watchdog: lock %s, %d threads, placement %s did not finish in %.0f s",
+		 lock->name, threads, o->placement_str, (double)budget / 1e9);
+	return rc;
+}

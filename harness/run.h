@@ -1,0 +1,101 @@
+/*
+ * run.h - configurations, repetitions and their results.
+ */
+#ifndef SPINBENCH_HARNESS_RUN_H
+#define SPINBENCH_HARNESS_RUN_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "bench.h"
+#include "lockapi.h"
+#include "topo.h"
+
+#define SB_MAX_THREADS 4096
+#define SB_MAX_LOCKS 64
+#define SB_MAX_TCOUNTS 64
+
+typedef struct sb_opts {
+	const sb_lock_desc_t *locks[SB_MAX_LOCKS];
+	int nlocks;
+	int tcounts[SB_MAX_TCOUNTS];
+	int ntcounts;
+	uint64_t duration_ns, warmup_ns, timed_ns;
+	int repeat;
+	sb_placement_t placement;
+	char placement_str[256];
+	int lock_node; /* -1: node of thread 0 */
+	char out[PATH_MAX];
+	char results_dir[PATH_MAX];
+	char machine[128];
+	char topology[PATH_MAX];
+	int plan_only, quiet, progress;
+	uint64_t seed;
+	int defaults_run; /* no option given: the default sweep */
+	char cmdline[8192];
+} sb_opts_t;
+
+/* One thread of one repetition (threads.csv). */
+typedef struct sb_thread_row {
+	int tid, pu, node;
+	uint64_t acquisitions, timed_acq, handoffs_in;
+	uint64_t acquire_p50, acquire_p99, acquire_max, hold_p50;
+	uint64_t spins;
+	long invol_csw, vol_csw;
+	uint64_t runq_delay_ns; /* UINT64_MAX: unreadable */
+} sb_thread_row_t;
+
+/* One (releasing PU, acquiring PU) pair of one repetition (handoffs.csv). */
+typedef struct sb_pair_row {
+	int from_pu, to_pu;
+	sb_dist_t cls;
+	uint64_t count;
+	uint64_t p50_ns;
+} sb_pair_row_t;
+
+/* One repetition of one configuration (summary.csv). */
+typedef struct sb_rep {
+	const sb_lock_desc_t *lock;
+	int threads, rep, cfg;
+	double duration_s;
+	uint64_t acquisitions;
+	double throughput;
+	double jain, min_max, fairness_factor;
+	int starved;
+	uint64_t handoffs, reacquires, idle, timed_acq;
+	uint64_t ho_p50, ho_p90, ho_p99, ho_p999, ho_max;
+	uint64_t acq_p50, acq_p99, acq_max, hold_p50;
+	uint64_t violations;
+	int oversubscribed;
+	long invol_csw;
+	uint64_t spins;
+	int lock_node, lock_node_real;
+	sb_thread_row_t *trow;
+	sb_pair_row_t *pairs;
+	int npairs; /* -1: pairs not tracked (too many threads) */
+	sb_hist_t *h_handoff, *h_acquire, *h_hold; /* merged */
+} sb_rep_t;
+
+typedef struct sb_runctx {
+	const sb_opts_t *o;
+	sb_topo_t *topo;
+	int usable_pus;
+	double ns_per_tick;
+	char err[512]; /* the reason of a failed repetition */
+} sb_runctx_t;
+
+/*
+ * Run one repetition of (lock, threads) with the context's placement.
+ * Returns 0 and fills *r on success; -1 with ctx->err set when the
+ * repetition failed (binding, allocation); -2 when the watchdog fired
+ * (workers may still be running: the process must exit); -3 when a stop
+ * signal arrived (the repetition is discarded).
+ */
+int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int rep, sb_rep_t *r);
+
+/* Set by the SIGINT/SIGTERM handler: the signal number, or 0. */
+extern volatile int sb_stop_signal;
+
+void sb_rep_free(sb_rep_t *r);
+
+#endif

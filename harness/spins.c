@@ -1,0 +1,6 @@
+/* The per-thread spin-iteration counter and the drain flag of locks/arch.h. */
+#include "arch.h"
+
+_Thread_local atomic_ulong sb_spins;
+
+atomic_int sb_spin_drain;

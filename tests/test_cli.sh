@@ -1,0 +1,166 @@
+#!/bin/sh
+# test_cli.sh - run-bench end to end: bad input, the result folder, the
+# oversubscribed queued run, signals.  Prints ok/not ok lines and closes with
+# "N passed, N failed".  Usage: tests/test_cli.sh [BUILD_DIR]
+set -u
+B=${1:-${B:-build}}
+BIN=$B/spinbench
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+RES=$T/results
+mkdir -p "$RES"
+export SPINBENCH_RESULTS=$RES
+TOPO=${SB_TOPOLOGIES:-../shared/topologies}
+n=0 pass=0 failn=0
+
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
+
+# bad ARGS... : exit 2, one stderr line naming the option and value, nothing under results/
+bad() {
+	want=$1; shift
+	"$BIN" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	lines=$(wc -l <"$T/err")
+	left=$(ls -A "$RES")
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$T/err" && [ -z "$left" ]; then
+		ok "bad input $* -> exit 2: $(cat "$T/err")"
+	else
+		nok "bad input $*: want exit 2, one line naming '$want', nothing written" \
+			"exit $rc, $lines lines: $(cat "$T/err") left: $left"
+	fi
+	rm -rf "$RES"/* "$RES"/.[!.]* 2>/dev/null
+}
+
+bad "--frobnicate" --frobnicate
+bad "'bogus'" --lock=bogus
+bad "ttas-backoff" --lock=mcs,bogus
+bad "--threads: invalid value '0'" --threads=0
+bad "--threads: invalid value '-2'" --threads=-2
+bad "--threads: invalid value 'abc'" --threads=abc
+bad "--threads: invalid value '4097'" --threads=4097
+bad "--threads: invalid value '8-2'" --threads=8-2
+bad "--duration: invalid time '0s'" --duration=0s
+bad "--duration: invalid time '-1ms'" --duration=-1ms
+bad "--duration: invalid time '10'" --duration=10
+bad "--duration: invalid time '5parsecs'" --duration=5parsecs
+bad "--placement: invalid value 'diagonal'" --placement=diagonal
+bad "--placement: invalid value 'node:7'" --placement=node:7
+bad "--lock-node: no NUMA node '9'" --lock-node=9
+bad "--placement: invalid value 'cpus:0,999'" --placement=cpus:0,999
+bad "--placement: invalid value 'cpus:3-1'" --placement=cpus:3-1
+bad "--placement: invalid value 'cpus:0,,1'" --placement=cpus:0,,1
+bad "--out: cannot write to '/proc/spinbench'" --out=/proc/spinbench
+bad "--topology: cannot load '$T/missing.xml'" --topology="$T/missing.xml" --plan
+echo "not xml" >"$T/junk.xml"
+bad "--topology: cannot load '$T/junk.xml'" --topology="$T/junk.xml" --plan
+bad "--topology:" --topology="$TOPO/intel-2s-2n8c2t.xml" --lock=mcs
+bad "--repeat: invalid value '0'" --repeat=0
+bad "--warmup: invalid time 'x'" --warmup=x
+bad "--seed: invalid value 'abc'" --seed=abc
+bad "--machine: invalid name 'a/b'" --machine=a/b
+bad "unexpected argument 'extra'" extra
+
+# --list: every registered lock with its family
+"$BIN" --list >"$T/list"
+missing=""
+for l in tas:basic ttas:basic ttas-backoff:basic ticket:basic mcs:queued clh:queued qspin:queued \
+	rw-wpref:rw rw-rpref:rw rw-phasefair:rw rw-queued:rw pthread-spin:ref pthread-mutex:ref \
+	pthread-rwlock:ref ck-fas:ref ck-ticket:ref ck-mcs:ref ck-clh:ref ck-rwlock:ref none:control; do
+	name=${l%%:*} fam=${l#*:}
+	grep -qE "^$name +$fam " "$T/list" || missing="$missing $name"
+done
+[ -z "$missing" ] && ok "--list shows every lock with its family" || nok "--list lacks:$missing"
+
+# --plan on another machine's topology
+if [ -f "$TOPO/amd-zen1-2x7451-8n.xml" ]; then
+	"$BIN" --plan --topology="$TOPO/amd-zen1-2x7451-8n.xml" --placement=scatter --threads=8 >"$T/plan" 2>&1
+	rc=$?
+	rows=$(grep -cE '^ *[0-9]+ ' "$T/plan")
+	[ $rc -eq 0 ] && [ "$rows" -eq 8 ] && ok "--plan --topology=zen1 --placement=scatter prints 8 threads" ||
+		nok "--plan on zen1" "exit $rc, rows $rows: $(head -5 "$T/plan")"
+fi
+
+# A run: the files of DESIGN.md, valid JSON, columns, latest
+start=$(date +%s)
+"$BIN" --lock=queued --threads=64 --duration=1s --quiet >"$T/out" 2>"$T/err"
+rc=$?
+el=$(( $(date +%s) - start ))
+d=$(readlink "$RES/latest")
+if [ $rc -eq 0 ] && [ "$el" -lt 15 ] && [ -n "$d" ]; then
+	ok "--lock=queued --threads=64 --duration=1s: exit 0 in ${el}s"
+else
+	nok "--lock=queued --threads=64 --duration=1s" "exit $rc in ${el}s; $(tail -3 "$T/err")"
+fi
+grep -q "oversubscribed" "$T/err" && ok "oversubscription warned on stderr" || nok "no oversubscription warning"
+D=$RES/$d
+for f in summary.csv threads.csv handoffs.csv histograms.csv meta.json topology.xml; do
+	[ -s "$D/$f" ] && ok "result file $f" || nok "result file $f missing or empty"
+done
+ls "$D" | grep -q '\.tmp$' && nok "temporary files left in $D" || ok "no temporary files left"
+python3 - "$D" <<'EOF' >"$T/py" 2>&1 && ok "meta.json parses; summary.csv has DESIGN's columns; 64-thread run: oversubscribed=1, violations=0" || nok "result contents" "$(cat "$T/py")"
+import csv, json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/meta.json"))
+for k in ["schema_version", "machine", "cpu_model", "kernel", "compiler", "git_commit", "start_time",
+          "command_line", "clock", "topology", "hwloc_version", "papi_version", "counters"]:
+    assert k in m, "meta.json lacks " + k
+assert m["complete"] is True
+rows = list(csv.DictReader(open(d + "/summary.csv")))
+need = ("run_id machine lock family workload threads placement pus lock_node rep duration_s acquisitions "
+        "throughput_ops_s jain min_max_ratio fairness_factor handoffs reacquires idle_acquires handoff_p50_ns "
+        "handoff_p99_ns handoff_p999_ns handoff_max_ns acquire_p50_ns acquire_p99_ns acquire_max_ns hold_p50_ns "
+        "violations oversubscribed invol_csw").split()
+for c in need:
+    assert c in rows[0], "summary.csv lacks " + c
+assert len(rows) == 3, "want 3 repetitions, got %d" % len(rows)
+for r in rows:
+    assert r["lock"] == "mcs" and r["threads"] == "64", r
+    assert r["oversubscribed"] == "1" and r["violations"] == "0", r
+    assert int(r["acquisitions"]) > 0
+    assert abs(float(r["throughput_ops_s"]) - int(r["acquisitions"]) / float(r["duration_s"])) < 1 + 1e-6 * float(r["throughput_ops_s"])
+t = list(csv.DictReader(open(d + "/threads.csv")))
+assert len(t) == 3 * 64, len(t)
+for r in rows:
+    s = sum(int(x["acquisitions"]) for x in t if x["rep"] == r["rep"])
+    assert s == int(r["acquisitions"]), "threads.csv does not add up to summary.csv"
+EOF
+if command -v lstopo-no-graphics >/dev/null; then
+	lstopo-no-graphics -i "$D/topology.xml" --of console >/dev/null 2>&1 && ok "topology.xml loads with lstopo -i" || nok "topology.xml does not load with lstopo"
+fi
+
+# every lock, 16 threads, in proportion
+start=$(date +%s)
+"$BIN" --lock=all --threads=16 --duration=200ms --repeat=1 --quiet --out="$T/all" >"$T/out" 2>"$T/err"
+rc=$?
+el=$(( $(date +%s) - start ))
+if [ $rc -eq 0 ] && [ "$el" -lt 40 ]; then ok "--lock=all --threads=16 --duration=200ms: exit 0 in ${el}s"; else nok "--lock=all --threads=16" "exit $rc in ${el}s: $(tail -3 "$T/err")"; fi
+python3 - "$T/all" <<'EOF' >"$T/py" 2>&1 && ok "every real lock: zero violations at 16 threads; none: violations reported" || nok "violations at 16 threads" "$(cat "$T/py")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/summary.csv")))
+assert len(rows) == 20, len(rows)
+for r in rows:
+    if r["lock"] == "none":
+        assert int(r["violations"]) > 0, "none showed no violation"
+    else:
+        assert r["violations"] == "0", r["lock"]
+EOF
+
+# SIGINT: what was measured is written, marked incomplete, exit 130; latest unchanged
+before=$(readlink "$RES/latest")
+"$BIN" --lock=ttas,mcs --threads=1,2 --duration=1s --repeat=5 --quiet >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 4
+kill -INT $pid
+wait $pid
+rc=$?
+inc=$(ls -d "$RES"/*/ | grep -v -e "/$before/" -e "/latest/" | head -1)
+if [ $rc -eq 130 ] && [ -n "$inc" ] && grep -q '"complete": false' "$inc/meta.json" && [ "$(readlink "$RES/latest")" = "$before" ]; then
+	ok "SIGINT: exit 130, results written and marked incomplete, latest unchanged"
+else
+	nok "SIGINT" "exit $rc, folder '$inc': $(cat "$T/err")"
+fi
+ls -A "$RES" | grep -q partial && nok "a .partial folder was left" || ok "no partial folder left"
+
+echo "$pass passed, $failn failed"
+[ "$failn" -eq 0 ]

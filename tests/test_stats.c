@@ -1,0 +1,458 @@
+/*
+ * test_stats.c - histogram, fairness, summaries, acquisition classification
+ * and the clock.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "handoff.h"
+#include "stats.h"
+#include "tap.h"
+
+#define NVALS 100000
+
+/* splitmix64: deterministic, state passed explicitly. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1]. */
+static double rng_unit(uint64_t *s)
+{
+	return ((double)(rng_next(s) >> 11) + 1.0) / 9007199254740992.0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int near(double a, double b, double tol)
+{
+	return fabs(a - b) <= tol;
+}
+
+/* ---- histogram ------------------------------------------------------ */
+
+static void test_hist_layout(void)
+{
+	int bad = 0, i;
+	sb_ok(sb_hist_nbuckets() == SB_HIST_NBUCKETS && SB_HIST_NBUCKETS == 4352,
+	      "hist: %d buckets", sb_hist_nbuckets());
+	sb_ok(sizeof(sb_hist_t) == 34880, "hist: sizeof(sb_hist_t) = %zu", sizeof(sb_hist_t));
+
+	/* Buckets tile [0, 2^40) contiguously, each width <= max(1, lower/128). */
+	for (i = 0; i + 1 < SB_HIST_NBUCKETS; i++) {
+		uint64_t lo = sb_hist_bucket_lower(i), w = sb_hist_bucket_width(i);
+		if (sb_hist_bucket_lower(i + 1) != lo + w)
+			bad++;
+		if (w > 1 && w * 128 > lo)
+			bad++;
+		if (sb_hist_index(lo) != (unsigned)i || sb_hist_index(lo + w - 1) != (unsigned)i)
+			bad++;
+	}
+	sb_ok(bad == 0, "hist: buckets tile contiguously, relative width <= 1/128, index(lower/upper) round-trips (%d bad)",
+	      bad);
+	sb_ok(sb_hist_bucket_lower(0) == 0 &&
+		      sb_hist_bucket_lower(SB_HIST_NBUCKETS - 1) + sb_hist_bucket_width(SB_HIST_NBUCKETS - 1) ==
+			      SB_HIST_LIMIT,
+	      "hist: buckets cover exactly [0, 2^40)");
+
+	/* Exhaustive below 2^20: each value in its bucket, indices monotone. */
+	bad = 0;
+	unsigned prev = 0;
+	for (uint64_t v = 0; v < (1u << 20); v++) {
+		unsigned ix = sb_hist_index(v);
+		uint64_t lo = sb_hist_bucket_lower((int)ix);
+		if (v < lo || v >= lo + sb_hist_bucket_width((int)ix) || ix < prev || ix > prev + 1)
+			bad++;
+		if (v < 256 && ix != v)
+			bad++;
+		prev = ix;
+	}
+	sb_ok(bad == 0, "hist: every v < 2^20 in its bucket, exact below 256, index monotone (%d bad)", bad);
+
+	/* Around every power of two up to 2^40. */
+	bad = 0;
+	for (int k = 1; k < 40; k++) {
+		for (int d = -2; d <= 2; d++) {
+			uint64_t v = (UINT64_C(1) << k) + (uint64_t)(int64_t)d;
+			unsigned ix = sb_hist_index(v);
+			uint64_t lo = sb_hist_bucket_lower((int)ix);
+			if (ix >= SB_HIST_NBUCKETS || v < lo || v >= lo + sb_hist_bucket_width((int)ix))
+				bad++;
+		}
+	}
+	sb_ok(bad == 0, "hist: values around each 2^k (k < 40) land in their bucket (%d bad)", bad);
+	sb_ok(sb_hist_index(SB_HIST_LIMIT) == SB_HIST_NBUCKETS - 1 &&
+		      sb_hist_index(UINT64_MAX) == SB_HIST_NBUCKETS - 1,
+	      "hist: values >= 2^40 clamp into the last bucket");
+}
+
+typedef enum { DIST_UNIFORM, DIST_EXP, DIST_PARETO, DIST_SMALL, DIST_LOGNORMAL } dist_t;
+
+static const char *dist_name[] = {"uniform(0,1e6)", "exponential(mean 2000)", "pareto(alpha 1.1, xm 100)",
+				  "uniform(0,300)", "lognormal(mu 7, sigma 2)"};
+
+static uint64_t draw(dist_t d, uint64_t *s)
+{
+	double u = rng_unit(s);
+	switch (d) {
+	case DIST_UNIFORM:
+		return rng_next(s) % 1000001u;
+	case DIST_EXP:
+		return (uint64_t)(-2000.0 * log(u));
+	case DIST_PARETO:
+		return (uint64_t)(100.0 / pow(u, 1.0 / 1.1));
+	case DIST_SMALL:
+		return rng_next(s) % 301u;
+	case DIST_LOGNORMAL: {
+		double u2 = rng_unit(s);
+		double z = sqrt(-2.0 * log(u)) * cos(6.283185307179586 * u2);
+		return (uint64_t)exp(7.0 + 2.0 * z);
+	}
+	}
+	return 0;
+}
+
+/* Percentiles as hundredths of a percent, so the reference rank is exact. */
+static const unsigned pct_x100[] = {0, 1, 100, 1000, 2500, 5000, 7500, 9000, 9900, 9990, 9999, 10000};
+
+static void test_hist_percentiles(void)
+{
+	uint64_t *v = malloc(NVALS * sizeof *v);
+	sb_hist_t *h = malloc(sizeof *h);
+	uint64_t seed = 12345;
+
+	if (!v || !h) {
+		sb_ok(0, "hist: allocation");
+		return;
+	}
+	for (int d = DIST_UNIFORM; d <= DIST_LOGNORMAL; d++) {
+		int bad = 0;
+		double worst = 0;
+		sb_hist_init(h);
+		for (int i = 0; i < NVALS; i++) {
+			v[i] = draw((dist_t)d, &seed);
+			sb_hist_add(h, v[i]);
+		}
+		qsort(v, NVALS, sizeof *v, cmp_u64);
+		for (size_t j = 0; j < sizeof pct_x100 / sizeof pct_x100[0]; j++) {
+			uint64_t pn = (uint64_t)pct_x100[j] * NVALS;
+			uint64_t rank = (pn + 9999) / 10000; /* ceil(p/100 * n) */
+			if (rank < 1)
+				rank = 1;
+			uint64_t ref = v[rank - 1];
+			uint64_t got = sb_hist_percentile(h, pct_x100[j] / 100.0);
+			double rel = ref ? fabs((double)got - (double)ref) / (double)ref : (double)got;
+			if (rel > worst)
+				worst = rel;
+			if (ref < 256 ? got != ref : rel > 0.01) {
+				bad++;
+				sb_diag("%s p%.2f: got %llu want %llu", dist_name[d], pct_x100[j] / 100.0,
+					(unsigned long long)got, (unsigned long long)ref);
+			}
+		}
+		sb_ok(bad == 0, "hist %s: 12 percentiles within 1%% (exact < 256), worst %.5f", dist_name[d], worst);
+		sb_ok(worst <= 1.0 / 256 + 1e-9, "hist %s: worst relative error %.5f <= 1/256", dist_name[d], worst);
+		sb_ok(sb_hist_percentile(h, 100) == v[NVALS - 1] && sb_hist_max(h) == v[NVALS - 1],
+		      "hist %s: p100 == max == %llu exactly", dist_name[d], (unsigned long long)v[NVALS - 1]);
+		sb_ok(sb_hist_percentile(h, 0) == v[0] && sb_hist_min(h) == v[0] && sb_hist_count(h) == NVALS,
+		      "hist %s: p0 == min == %llu, count %llu", dist_name[d], (unsigned long long)v[0],
+		      (unsigned long long)sb_hist_count(h));
+	}
+	free(v);
+	free(h);
+}
+
+static void test_hist_merge(void)
+{
+	sb_hist_t *a = malloc(sizeof *a), *b = malloc(sizeof *b), *c = malloc(sizeof *c);
+	uint64_t seed = 777;
+	int bad = 0;
+
+	if (!a || !b || !c) {
+		sb_ok(0, "hist merge: allocation");
+		return;
+	}
+	sb_hist_init(a);
+	sb_hist_init(b);
+	sb_hist_init(c);
+	for (int i = 0; i < NVALS; i++) {
+		uint64_t x = draw(DIST_EXP, &seed);
+		sb_hist_add(a, x);
+		sb_hist_add(c, x);
+	}
+	for (int i = 0; i < NVALS / 2; i++) {
+		uint64_t x = draw(DIST_PARETO, &seed);
+		sb_hist_add(b, x);
+		sb_hist_add(c, x);
+	}
+	sb_hist_add(b, SB_HIST_LIMIT * 2); /* one clamped value */
+	sb_hist_add(c, SB_HIST_LIMIT * 2);
+	sb_hist_merge(a, b);
+	for (int i = 0; i < sb_hist_nbuckets(); i++)
+		if (sb_hist_bucket_count(a, i) != sb_hist_bucket_count(c, i))
+			bad++;
+	sb_ok(bad == 0, "hist merge: merged == histogram of the concatenation, bucket by bucket (%d differ)", bad);
+	sb_ok(memcmp(a, c, sizeof *a) == 0 && sb_hist_count(a) == NVALS + NVALS / 2 + 1,
+	      "hist merge: count/min/max/sum/clamped equal too (count %llu)", (unsigned long long)sb_hist_count(a));
+
+	/* Merging an empty histogram changes nothing (min stays right). */
+	sb_hist_init(b);
+	sb_hist_merge(a, b);
+	sb_ok(memcmp(a, c, sizeof *a) == 0, "hist merge: merging an empty histogram is a no-op");
+	sb_hist_init(b);
+	sb_hist_merge(b, c);
+	sb_ok(memcmp(b, c, sizeof *b) == 0, "hist merge: empty += h gives h");
+
+	/* Clamping. */
+	sb_ok(c->clamped == 1 && sb_hist_max(c) == SB_HIST_LIMIT * 2 &&
+		      sb_hist_bucket_count(c, SB_HIST_NBUCKETS - 1) >= 1,
+	      "hist: a value >= 2^40 is counted as clamped, in the last bucket, max exact");
+
+	/* Empty and tiny histograms. */
+	sb_hist_init(a);
+	sb_ok(sb_hist_count(a) == 0 && sb_hist_percentile(a, 50) == 0 && sb_hist_max(a) == 0 &&
+		      sb_hist_min(a) == 0 && isnan(sb_hist_mean(a)),
+	      "hist: empty gives count 0, percentile 0, min/max 0, mean NAN");
+	sb_hist_add(a, 1000);
+	sb_hist_add(a, 3000);
+	sb_hist_add(a, 5);
+	sb_ok(sb_hist_percentile(a, 50) >= 990 && sb_hist_percentile(a, 50) <= 1010 && sb_hist_percentile(a, 34) >= 990 &&
+		      sb_hist_percentile(a, 33) == 5 && sb_hist_percentile(a, 100) == 3000 &&
+		      sb_hist_percentile(a, 0) == 5 && near(sb_hist_mean(a), 4005.0 / 3, 1e-9),
+	      "hist: {5,1000,3000}: p33=5 p34~1000 p50~1000 p100=3000 mean=1335 (p50=%llu)",
+	      (unsigned long long)sb_hist_percentile(a, 50));
+	sb_hist_init(a);
+	for (int i = 1; i <= 1000; i++)
+		sb_hist_add(a, 7);
+	sb_ok(sb_hist_percentile(a, 99.9) == 7 && sb_hist_percentile(a, 0.1) == 7, "hist: constant 7 -> 7");
+
+	/* Rank tolerance: 99.9% of 1000 values is rank 999, not 1000.  999 lies
+	 * in bucket 996..999 (midpoint 997), 1000 in the next one. */
+	sb_hist_init(a);
+	for (int i = 1; i <= 1000; i++)
+		sb_hist_add(a, (uint64_t)i);
+	sb_ok(sb_hist_percentile(a, 99.9) == 997 && sb_hist_percentile(a, 99.95) == 1000 &&
+		      sb_hist_percentile(a, 50) == 500 && sb_hist_percentile(a, 0.1) == 1 && sb_hist_percentile(a, 0.11) == 2 &&
+		      sb_hist_percentile(a, 25.5) == 255 && sb_hist_percentile(a, 25.6) == 256,
+	      "hist: 1..1000: p99.9=997 (bucket of 999) p99.95=1000 p50=500 p0.1=1 p0.11=2 p25.5=255 p25.6=256 (got %llu)",
+	      (unsigned long long)sb_hist_percentile(a, 99.9));
+	{
+		int wrong = 0;
+		for (int k = 1; k < 256; k++) /* p = k/10 %: rank k, exact below 256 */
+			if (sb_hist_percentile(a, k / 10.0) != (uint64_t)k)
+				wrong++;
+		sb_ok(wrong == 0, "hist: 1..1000: p(k/10) == k for every k < 256 (%d wrong)", wrong);
+	}
+
+	/* Cost of one add, for the record. */
+	{
+		uint64_t t0 = sb_now_ns(), x = 1;
+		for (int i = 0; i < 10000000; i++) {
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			sb_hist_add(a, x >> 40);
+		}
+		sb_diag("sb_hist_add + LCG: %.2f ns per call", (double)(sb_now_ns() - t0) / 1e7);
+	}
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* ---- fairness and summaries ----------------------------------------- */
+
+static void test_fairness(void)
+{
+	const uint64_t eq4[] = {1, 1, 1, 1}, one4[] = {1, 0, 0, 0}, inc4[] = {1, 2, 3, 4};
+	const uint64_t five4[] = {5, 5, 5, 5}, ten4[] = {10, 0, 0, 0}, zero3[] = {0, 0, 0};
+	const uint64_t eq3[] = {3, 3, 3}, one3[] = {0, 9, 0}, odd3[] = {2, 5, 3}, big2[] = {UINT64_MAX, UINT64_MAX};
+	const uint64_t eq5[] = {7, 7, 7, 7, 7}, d4[] = {4, 3, 2, 1};
+
+	sb_ok(near(sb_jain(eq4, 4), 1.0, 1e-12), "jain {1,1,1,1} = 1");
+	sb_ok(near(sb_jain(one4, 4), 0.25, 1e-12), "jain {1,0,0,0} = 0.25");
+	sb_ok(near(sb_jain(inc4, 4), 100.0 / 120.0, 1e-12), "jain {1,2,3,4} = 100/120 (got %.15f)", sb_jain(inc4, 4));
+	sb_ok(near(sb_jain(big2, 2), 1.0, 1e-12), "jain {2^64-1, 2^64-1} = 1 (no overflow)");
+	sb_ok(isnan(sb_jain(zero3, 3)) && isnan(sb_jain(eq4, 0)), "jain: all zero -> NAN, n=0 -> NAN");
+
+	sb_ok(near(sb_min_max_ratio(inc4, 4), 0.25, 1e-12), "min/max {1,2,3,4} = 0.25");
+	sb_ok(near(sb_min_max_ratio(eq3, 3), 1.0, 0) && near(sb_min_max_ratio(one4, 4), 0.0, 0),
+	      "min/max {3,3,3} = 1, {1,0,0,0} = 0");
+	sb_ok(isnan(sb_min_max_ratio(zero3, 3)) && isnan(sb_min_max_ratio(eq4, 0)), "min/max: max 0 -> NAN, n=0 -> NAN");
+
+	sb_ok(near(sb_fairness_factor(five4, 4), 0.5, 1e-15), "fairness factor {5,5,5,5} = 0.5");
+	sb_ok(near(sb_fairness_factor(ten4, 4), 1.0, 1e-15), "fairness factor {10,0,0,0} = 1");
+	sb_ok(near(sb_fairness_factor(eq3, 3), 0.5, 1e-15) && near(sb_fairness_factor(eq5, 5), 0.5, 1e-15),
+	      "fairness factor odd n equal counts {3,3,3}, {7x5} = 0.5");
+	sb_ok(near(sb_fairness_factor(one3, 3), 1.0, 1e-15), "fairness factor {0,9,0} = 1");
+	sb_ok(near(sb_fairness_factor(odd3, 3), 0.65, 1e-12),
+	      "fairness factor {2,5,3} = (5 + 3/2)/10 = 0.65 (got %.15f)", sb_fairness_factor(odd3, 3));
+	sb_ok(near(sb_fairness_factor(d4, 4), 0.7, 1e-12), "fairness factor {4,3,2,1} = 0.7");
+	sb_ok(near(sb_fairness_factor(eq4, 1), 0.5, 0), "fairness factor n=1 = 0.5");
+	sb_ok(isnan(sb_fairness_factor(zero3, 3)) && isnan(sb_fairness_factor(eq4, 0)),
+	      "fairness factor: total 0 -> NAN, n=0 -> NAN");
+	{
+		uint64_t big[4096];
+		for (int i = 0; i < 4096; i++)
+			big[i] = 1000;
+		big[17] = 0;
+		double f = sb_fairness_factor(big, 4096);
+		sb_ok(near(f, 2048.0 * 1000 / (4095.0 * 1000), 1e-12), "fairness factor 4096 threads, one starved");
+	}
+
+	const uint64_t s1[] = {10, 5}, s2[] = {11, 5}, s3[] = {1, 0}, s4[] = {UINT64_MAX, UINT64_MAX / 2};
+	sb_ok(!sb_starved(s1, 2) && sb_starved(s2, 2) && sb_starved(s3, 2) && !sb_starved(zero3, 3) &&
+		      sb_starved(s4, 2) && !sb_starved(eq4, 4) && !sb_starved(eq4, 0),
+	      "starved: {10,5} no, {11,5} yes, {1,0} yes, {0,0,0} no, {2^64-1, 2^63-1} yes, n=0 no");
+}
+
+static void test_summaries(void)
+{
+	double a[] = {3, 1, 2}, b[] = {4, 1, 3, 2}, c[] = {5, 1, 4, 2, 3}, one[] = {42};
+	double q1, q2, q3;
+
+	sb_ok(sb_median_d(a, 3) == 2.0 && sb_median_d(b, 4) == 2.5 && sb_median_d(one, 1) == 42.0,
+	      "median {3,1,2}=2 {4,1,3,2}=2.5 {42}=42");
+	sb_ok(a[0] == 3 && a[1] == 1 && a[2] == 2 && b[0] == 4, "median leaves its input unsorted");
+	sb_ok(isnan(sb_median_d(a, 0)), "median n=0 -> NAN");
+	sb_ok(sb_quartiles_d(c, 5, &q1, &q2, &q3) == 0 && q1 == 2 && q2 == 3 && q3 == 4,
+	      "quartiles {1..5}: 2 3 4");
+	sb_ok(sb_quartiles_d(b, 4, &q1, &q2, &q3) == 0 && near(q1, 1.75, 1e-12) && q2 == 2.5 && near(q3, 3.25, 1e-12),
+	      "quartiles {1..4}: 1.75 2.5 3.25 (type 7), IQR 1.5");
+	sb_ok(sb_quartiles_d(one, 1, &q1, NULL, &q3) == 0 && q1 == 42 && q3 == 42, "quartiles {42}: 42 42");
+	sb_ok(sb_quartiles_d(one, 0, &q1, &q2, &q3) == -1 && isnan(q1) && isnan(q2) && isnan(q3),
+	      "quartiles n=0: -1, NAN");
+}
+
+/* ---- acquisition classification ------------------------------------- */
+
+typedef struct {
+	uint32_t me;
+	uint64_t arrival, acquire, release;
+	sb_acq_kind_t expect;
+} acq_event_t;
+
+static void test_classify(void)
+{
+	/* A scripted run of one lock: each acquisition reads the slot the
+	 * previous release wrote. */
+	static const acq_event_t ev[] = {
+		{0, 10, 10, 20, SB_ACQ_IDLE},      /* first ever: nothing released */
+		{0, 25, 25, 30, SB_ACQ_REACQUIRE}, /* same owner again */
+		{1, 28, 35, 50, SB_ACQ_HANDOFF},   /* waited from 28, released 30: 5 */
+		{2, 40, 52, 60, SB_ACQ_HANDOFF},   /* waited from 40, released 50: 2 */
+		{3, 70, 70, 80, SB_ACQ_IDLE},      /* arrived after the release */
+		{3, 85, 85, 90, SB_ACQ_REACQUIRE},
+		{0, 90, 91, 100, SB_ACQ_IDLE},     /* arrival == release: free */
+		{0, 99, 101, 110, SB_ACQ_REACQUIRE}, /* same owner beats timestamps */
+		{2, 105, 112, 120, SB_ACQ_HANDOFF},  /* waited from 105: 2 */
+		{1, 130, 130, 140, SB_ACQ_IDLE},
+	};
+	int cnt[3] = {0, 0, 0}, bad = 0;
+	uint64_t lat = 0;
+	uint32_t slot_owner = SB_NO_OWNER;
+	uint64_t slot_ts = 0;
+
+	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+		sb_acq_kind_t k = sb_classify_acq(slot_owner, slot_ts, ev[i].me, ev[i].arrival);
+		cnt[k]++;
+		if (k != ev[i].expect) {
+			bad++;
+			sb_diag("event %zu: got %s want %s", i, sb_acq_kind_name(k), sb_acq_kind_name(ev[i].expect));
+		}
+		if (k == SB_ACQ_HANDOFF)
+			lat += ev[i].acquire - slot_ts;
+		slot_owner = ev[i].me;
+		slot_ts = ev[i].release;
+	}
+	sb_ok(bad == 0 && cnt[SB_ACQ_IDLE] == 4 && cnt[SB_ACQ_REACQUIRE] == 3 && cnt[SB_ACQ_HANDOFF] == 3,
+	      "classify scripted run: idle 4, reacquire 3, handoff 3 (got %d %d %d)", cnt[SB_ACQ_IDLE],
+	      cnt[SB_ACQ_REACQUIRE], cnt[SB_ACQ_HANDOFF]);
+	sb_ok(lat == 9, "classify scripted run: handoff latencies sum to 5+2+2=9 (got %llu)", (unsigned long long)lat);
+	sb_ok(sb_classify_acq(SB_NO_OWNER, 1000, 1, 5) == SB_ACQ_IDLE,
+	      "classify: no previous release -> idle even if the arrival is earlier");
+	sb_ok(sb_classify_acq(4, 1000, 4, 5) == SB_ACQ_REACQUIRE && sb_classify_acq(4, 1000, 5, 999) == SB_ACQ_HANDOFF &&
+		      sb_classify_acq(4, 1000, 5, 1000) == SB_ACQ_IDLE && sb_classify_acq(4, 1000, 5, 1001) == SB_ACQ_IDLE,
+	      "classify: reacquire / handoff (999<1000) / idle at == and after");
+	sb_ok(strcmp(sb_acq_kind_name(SB_ACQ_HANDOFF), "handoff") == 0 && strcmp(sb_acq_kind_name(SB_ACQ_IDLE), "idle") == 0,
+	      "classify: kind names");
+}
+
+/* ---- clock ---------------------------------------------------------- */
+
+static void test_clock(void)
+{
+	sb_clock_info_t ci;
+	int rc = sb_clock_init(&ci);
+
+	sb_ok(rc == 0 && ci.ticks_per_sec > 0, "clock init: rc %d, source %s, %.6f GHz", rc, ci.source,
+	      ci.ticks_per_sec / 1e9);
+	sb_diag("clock: invariant %d (cpuid %d, constant_tsc %d, nonstop_tsc %d, hypervisor %d), spread %.2e, "
+		"read %.1f ns",
+		ci.invariant, ci.cpuid_invariant, ci.cpuinfo_constant, ci.cpuinfo_nonstop, ci.hypervisor, ci.calib_spread,
+		ci.read_cost_ns);
+#if defined(__x86_64__) || defined(__i386__)
+	sb_ok(strcmp(ci.source, "tsc") == 0 &&
+		      ci.invariant == (ci.cpuid_invariant == 1 || (ci.cpuinfo_constant == 1 && ci.cpuinfo_nonstop == 1)),
+	      "clock: x86 source is tsc, invariant flag = cpuid bit or constant+nonstop");
+#elif defined(__aarch64__)
+	sb_ok(strcmp(ci.source, "cntvct") == 0 && ci.invariant, "clock: aarch64 source is cntvct");
+#else
+	sb_ok(strcmp(ci.source, "clock_gettime") == 0, "clock: source clock_gettime");
+#endif
+	sb_ok(ci.calib_spread >= 0 && ci.calib_spread < 0.05, "clock: calibration spread %.2e < 5%%", ci.calib_spread);
+	sb_ok(ci.read_cost_ns > 0 && ci.read_cost_ns < 2000, "clock: one read costs %.1f ns (0, 2000)", ci.read_cost_ns);
+
+	/* Against clock_gettime over a 50 ms sleep. */
+	struct timespec req = {0, 50000000};
+	uint64_t n0 = sb_now_ns(), t0 = sb_ticks();
+	nanosleep(&req, NULL);
+	uint64_t t1 = sb_ticks(), n1 = sb_now_ns();
+	double tps = (double)(t1 - t0) / (double)(n1 - n0) * 1e9;
+	sb_ok(fabs(tps / ci.ticks_per_sec - 1) < 0.05, "clock: calibration %.0f vs %.0f ticks/s over a 50 ms sleep",
+	      ci.ticks_per_sec, tps);
+	double ns = sb_ticks_to_ns(t1 - t0);
+	sb_ok(fabs(ns / (double)(n1 - n0) - 1) < 0.05, "clock: sb_ticks_to_ns %.0f ns vs %llu ns elapsed", ns,
+	      (unsigned long long)(n1 - n0));
+	uint64_t back = sb_ns_to_ticks(ns);
+	sb_ok(back + 2 >= t1 - t0 && back <= t1 - t0 + 2 && sb_ns_to_ticks(-5) == 0 && sb_ns_to_ticks(0) == 0,
+	      "clock: sb_ns_to_ticks inverts sb_ticks_to_ns (%llu vs %llu)", (unsigned long long)back,
+	      (unsigned long long)(t1 - t0));
+	sb_ok(near(sb_ns_per_tick(), 1e9 / ci.ticks_per_sec, 1e-12), "clock: sb_ns_per_tick = 1e9 / ticks_per_sec");
+
+	/* Monotone on one thread. */
+	int bad = 0;
+	uint64_t prev = sb_ticks();
+	for (int i = 0; i < 1000000; i++) {
+		uint64_t t = sb_ticks();
+		if (t < prev)
+			bad++;
+		prev = t;
+	}
+	sb_ok(bad == 0, "clock: 1e6 back-to-back reads never go backwards (%d did)", bad);
+	uint64_t a = sb_now_ns(), b = sb_now_ns();
+	sb_ok(a > 0 && b >= a, "clock: sb_now_ns monotone");
+}
+
+int main(void)
+{
+	test_hist_layout();
+	test_hist_percentiles();
+	test_hist_merge();
+	test_fairness();
+	test_summaries();
+	test_classify();
+	test_clock();
+	return sb_tap_done();
+}
