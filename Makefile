@@ -70,12 +70,13 @@ test:
 	@scripts/deps.sh --all
 	@$(MAKE) --no-print-directory B=build/test WERROR=-Werror unit
 
+# halt_on_error: a report kills the check's child, so a race fails the check.
 tsan:
-	@$(MAKE) --no-print-directory B=build/tsan WERROR=-Werror OPT=-O1 SAN=-fsanitize=thread \
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" $(MAKE) --no-print-directory B=build/tsan WERROR=-Werror OPT=-O1 SAN=-fsanitize=thread \
 		TESTS=test_locks SCRIPTS= unit
 
 asan:
-	@$(MAKE) --no-print-directory B=build/asan WERROR=-Werror OPT=-O1 \
+	@ASAN_OPTIONS="detect_leaks=0 $${ASAN_OPTIONS:-}" $(MAKE) --no-print-directory B=build/asan WERROR=-Werror OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit
 
 bench: all

@@ -187,13 +187,14 @@ static inline bool sb_rw_phasefair_trylock(sb_rw_phasefair_t *l, sb_rw_phasefair
 	u = t + 1;
 	/* Relaxed: nothing was done under the ticket. */
 	if (!atomic_compare_exchange_strong_explicit(&l->win, &u, t, memory_order_relaxed,
-						     memory_order_relaxed))
+						     memory_order_relaxed)) {
 		/*
 		 * Release: pairs with the acquire load of wout by the writer
 		 * holding ticket t+1, continuing the chain from the writer
 		 * before us (our acquire of wout above).
 		 */
 		atomic_store_explicit(&l->wout, t + 1, memory_order_release);
+	}
 	return false;
 }
 
@@ -261,13 +262,14 @@ static inline bool sb_rw_phasefair_read_trylock(sb_rw_phasefair_t *l,
 
 	(void)n;
 	r = atomic_load_explicit(&l->rin, memory_order_relaxed);
-	do {
+	for (;;) {
 		if (r & SB_RW_PHASEFAIR_PRES)
 			return false;
 		/* Acquire: pairs with the release fetch-sub on rin in unlock(). */
-	} while (!atomic_compare_exchange_weak_explicit(&l->rin, &r, r + SB_RW_PHASEFAIR_RINC,
-							memory_order_acquire, memory_order_relaxed));
-	return true;
+		if (atomic_compare_exchange_weak_explicit(&l->rin, &r, r + SB_RW_PHASEFAIR_RINC,
+							  memory_order_acquire, memory_order_relaxed))
+			return true;
+	}
 }
 
 /* Shared release.  rout: n -> n+1. */

@@ -1,12 +1,12 @@
 /*
  * rw-rpref - reader/writer spin lock with reader preference, one word.
  *
- * The first readers/writers solution of Courtois, Heymans & Parnas
- * ("Concurrent control with readers and writers", CACM 1971: readers have
- * priority), in the shape of the classic counter spin rw locks (Linux's
- * rwlock_t before the queued qrwlock replaced it): readers announce
- * themselves with one fetch-add and are in unless a writer is inside; a
- * writer waits for the word to be entirely empty.
+ * The reader-priority readers/writers problem of Courtois, Heymans &
+ * Parnas ("Concurrent control with readers and writers", CACM 14(10), 1971,
+ * their first problem), in the shape of the classic counter spin rw locks
+ * (Linux's rwlock_t before the queued qrwlock replaced it): readers
+ * announce themselves with one fetch-add and are in unless a writer is
+ * inside; a writer waits for the word to be entirely empty.
  *
  * Word layout (l->word, 32 bits):
  *

@@ -2,11 +2,12 @@
  * rw-wpref - the canonical reader/writer spin lock: one 32-bit word, writer
  * preference, shared -> exclusive try-convert.
  *
- * The classic counter rw lock (Courtois, Heymans & Parnas, "Concurrent
- * control with readers and writers", CACM 1971, second solution: writers
- * have priority), done as a single word the way most spin rw locks are
- * (ck_rwlock, the old Linux rwlock_t): a reader count, a writer bit and, so
- * that waiting writers can hold new readers back, a count of waiting writers.
+ * The writer-priority readers/writers problem of Courtois, Heymans & Parnas
+ * ("Concurrent control with readers and writers", CACM 14(10), 1971, their
+ * second problem), solved in a single word the way spin rw locks usually
+ * are (compare ck_rwlock's writer flag and reader count): a reader count, a
+ * writer bit and, so that waiting writers can hold new readers back, a count
+ * of waiting writers.
  *
  * Word layout (l->word, 32 bits):
  *
@@ -149,16 +150,14 @@ static inline void sb_rw_wpref_read_lock_slowpath(sb_rw_wpref_t *l)
 {
 	uint32_t v;
 
-	for (;;) {
+	do {
 		/* Relaxed: backing out; we read nothing under the lock. */
 		atomic_fetch_sub_explicit(&l->word, SB_RW_WPREF_READER, memory_order_relaxed);
 		while (atomic_load_explicit(&l->word, memory_order_relaxed) & SB_RW_WPREF_WRITERS)
 			sb_spin_wait();
 		/* Acquire: pairs with the release in sb_rw_wpref_unlock(). */
 		v = atomic_fetch_add_explicit(&l->word, SB_RW_WPREF_READER, memory_order_acquire);
-		if (!(v & SB_RW_WPREF_WRITERS))
-			return;
-	}
+	} while (v & SB_RW_WPREF_WRITERS);
 }
 
 /* Shared acquire.  (r, 0, 0) -> (r+1, 0, 0) uncontended. */
