@@ -13,6 +13,14 @@ B       ?= build
 SAN     ?=
 WERROR  ?=
 OPT     ?= -O2
+V       ?= 0
+ifeq ($(V),0)
+Q = @
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q =
+say =
+endif
 
 PKGS    := hwloc numa papi ck
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wundef \
@@ -43,22 +51,22 @@ $(B)/.deps-ok: scripts/deps.sh
 	@touch $@
 
 $(B)/lock_%.o: harness/stamp.c locks/%.h | $(B)/.deps-ok
-	$(CC) $(ALL_CFLAGS) -DSB_WITH_BENCH -DSB_ID=$* -include locks/$*.h -c $< -o $@
+	$(call say,STAMP,$*)$(CC) $(ALL_CFLAGS) -DSB_WITH_BENCH -DSB_ID=$* -include locks/$*.h -c $< -o $@
 
 $(B)/h_%.o: harness/%.c | $(B)/.deps-ok
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/l_%.o: locks/%.c | $(B)/.deps-ok
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/spinbench: $(B)/h_main.o $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 $(B)/h_main.o: harness/main.c | $(B)/.deps-ok
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/test_%: tests/test_%.c $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 # The unit and correctness tests of one build variant.
 # SCRIPTS: end-to-end tests of run-bench (tests/test_*.sh), given the build dir in $B.

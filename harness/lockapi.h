@@ -18,7 +18,10 @@
 
 #include "guard.h"
 
-enum sb_family { SB_FAM_BASIC, SB_FAM_QUEUED, SB_FAM_RW, SB_FAM_REF, SB_FAM_CONTROL, SB_FAM_N };
+/* SB_FAM_TEST: deliberately broken locks for the tests, invisible (not listed,
+ * not selectable, not in the sb_locks iteration helpers) unless the
+ * environment has SPINBENCH_TEST_LOCKS=1. */
+enum sb_family { SB_FAM_BASIC, SB_FAM_QUEUED, SB_FAM_RW, SB_FAM_REF, SB_FAM_CONTROL, SB_FAM_TEST, SB_FAM_N };
 
 #define SB_F_CANON 0x01u  /* canonical lock of its family */
 #define SB_F_RW 0x02u     /* real shared mode */
@@ -74,6 +77,9 @@ extern const sb_lock_desc_t sb_locks[];
 extern const int sb_nlocks;
 
 const char *sb_family_name(enum sb_family f);
+
+/* Is this lock visible (not a test lock, or test locks enabled)? */
+bool sb_lock_visible(const sb_lock_desc_t *d);
 
 /* The lock of that exact name, or NULL. */
 const sb_lock_desc_t *sb_lock_find(const char *name);

@@ -1,4 +1,5 @@
 /* registry.c - the lock registry, from locks/registry.def. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lockapi.h"
@@ -21,7 +22,19 @@ static const char *const family_names[SB_FAM_N] = {
 	[SB_FAM_RW] = "rw",
 	[SB_FAM_REF] = "ref",
 	[SB_FAM_CONTROL] = "control",
+	[SB_FAM_TEST] = "test",
 };
+
+static bool test_locks_enabled(void)
+{
+	const char *e = getenv("SPINBENCH_TEST_LOCKS");
+	return e && strcmp(e, "1") == 0;
+}
+
+bool sb_lock_visible(const sb_lock_desc_t *d)
+{
+	return d->family != SB_FAM_TEST || test_locks_enabled();
+}
 
 const char *sb_family_name(enum sb_family f)
 {
@@ -31,7 +44,7 @@ const char *sb_family_name(enum sb_family f)
 static int family_by_name(const char *s)
 {
 	for (int f = 0; f < SB_FAM_N; f++)
-		if (strcmp(s, family_names[f]) == 0)
+		if (strcmp(s, family_names[f]) == 0 && (f != SB_FAM_TEST || test_locks_enabled()))
 			return f;
 	return -1;
 }
@@ -39,7 +52,7 @@ static int family_by_name(const char *s)
 const sb_lock_desc_t *sb_lock_find(const char *name)
 {
 	for (int i = 0; i < sb_nlocks; i++)
-		if (strcmp(sb_locks[i].name, name) == 0)
+		if (strcmp(sb_locks[i].name, name) == 0 && sb_lock_visible(&sb_locks[i]))
 			return &sb_locks[i];
 	return NULL;
 }
@@ -57,11 +70,11 @@ static int add_unique(const sb_lock_desc_t **out, int n, int cap, const sb_lock_
 static void valid_names(char *err, size_t errlen, const char *bad)
 {
 	size_t k = (size_t)snprintf(err, errlen, "--lock: unknown lock '%s'; valid: all, all:FAMILY, ", bad);
-	for (int f = 0; f < SB_FAM_N && k < errlen; f++)
+	for (int f = 0; f < SB_FAM_TEST && k < errlen; f++)
 		k += (size_t)snprintf(err + k, errlen - k, "%s, ", family_names[f]);
 	for (int i = 0; i < sb_nlocks && k < errlen; i++)
-		k += (size_t)snprintf(err + k, errlen - k, "%s%s", sb_locks[i].name,
-				      i + 1 < sb_nlocks ? ", " : "");
+		if (sb_lock_visible(&sb_locks[i]))
+			k += (size_t)snprintf(err + k, errlen - k, "%s%s", i ? ", " : "", sb_locks[i].name);
 }
 
 int sb_lock_select(const char *list, const sb_lock_desc_t **out, int cap, char *err, size_t errlen)
@@ -78,9 +91,10 @@ int sb_lock_select(const char *list, const sb_lock_desc_t **out, int cap, char *
 		int fam;
 		const sb_lock_desc_t *d;
 
-		if (strcmp(tok, "all") == 0) {
+		if (strcmp(tok, "all") == 0) { /* every lock, never the test family */
 			for (int i = 0; i < sb_nlocks; i++)
-				n = add_unique(out, n, cap, &sb_locks[i]);
+				if (sb_locks[i].family != SB_FAM_TEST)
+					n = add_unique(out, n, cap, &sb_locks[i]);
 		} else if (strncmp(tok, "all:", 4) == 0 && (fam = family_by_name(tok + 4)) >= 0) {
 			for (int i = 0; i < sb_nlocks; i++)
 				if ((int)sb_locks[i].family == fam)
@@ -115,6 +129,8 @@ void sb_lock_list(FILE *f)
 	fprintf(f, "%-16s %-8s %s\n", "LOCK", "FAMILY", "DESCRIPTION");
 	for (int i = 0; i < sb_nlocks; i++) {
 		const sb_lock_desc_t *d = &sb_locks[i];
+		if (!sb_lock_visible(d))
+			continue;
 		fprintf(f, "%-16s %-8s %s%s%s\n", d->name, sb_family_name(d->family),
 			(d->flags & SB_F_CANON) ? "[canonical] " : "", (d->flags & SB_F_FIFO) ? "[fifo] " : "",
 			d->desc);

@@ -258,7 +258,7 @@ queue:
 	while (!atomic_compare_exchange_weak_explicit(
 		&l->val, &old, (old & ~SB_QSPIN_TAIL_MASK) | tail,
 		memory_order_acq_rel, memory_order_relaxed))
-		;
+		; /* `old` now holds the word's current value: retry */
 
 	next = NULL;
 	if (old & SB_QSPIN_TAIL_MASK) {
@@ -273,8 +273,11 @@ queue:
 		while (!atomic_load_explicit(&node->locked,
 					     memory_order_acquire))
 			sb_spin_wait();
-		/* Maybe already linked: fetch it while we wait on the word. */
-		/* acquire: pairs with the release store of prev->next above. */
+		/*
+		 * The successor may have linked in already: fetch it now.
+		 * acquire: pairs with the successor's release store of
+		 * prev->next (the store just above, run by the successor).
+		 */
 		next = atomic_load_explicit(&node->next, memory_order_acquire);
 	}
 

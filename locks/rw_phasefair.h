@@ -89,8 +89,9 @@ static inline void sb_rw_phasefair_init(sb_rw_phasefair_t *l)
 /*
  * What a writer adds to rin, whose writer bits are (PRES, PHID) = (0, p), to
  * start its phase: (0, p) -> (1, !p).  An addition rather than an xor so
- * that it is one fetch-add (x86 has no fetch-xor); it cannot carry into the
- * reader count because the bits before it are known.
+ * that it is one XADD on x86 (a fetch-xor whose old value is used becomes a
+ * CAS loop there, which arriving readers could make retry); it cannot
+ * carry into the reader count because the bits before it are known.
  */
 static inline uint32_t sb_rw_phasefair_phase_start(uint32_t rin)
 {

@@ -162,5 +162,26 @@ else
 fi
 ls -A "$RES" | grep -q partial && nok "a .partial folder was left" || ok "no partial folder left"
 
+# A real lock with violations fails the run (exit 1); the results are still written.
+SPINBENCH_TEST_LOCKS=1 "$BIN" --lock=busted --threads=2 --duration=300ms --repeat=1 --quiet --out="$T/busted" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "MUTUAL EXCLUSION VIOLATED" "$T/out" && grep -q FAILURE "$T/err" && [ -s "$T/busted/summary.csv" ]; then
+	ok "a lock with violations (busted): exit 1, flagged in the summary, results written"
+else
+	nok "busted run" "exit $rc: $(cat "$T/out" "$T/err")"
+fi
+
+# The watchdog: a lock that never releases ends in (warmup+duration+timed)*3+10 s, exit 1.
+start=$(date +%s)
+SPINBENCH_TEST_LOCKS=1 "$BIN" --lock=deadlock --threads=2 --duration=10ms --warmup=0s --timed=0s --repeat=1 --quiet --out="$T/dead" >"$T/out" 2>"$T/err"
+rc=$?
+el=$(( $(date +%s) - start ))
+if [ $rc -eq 1 ] && [ "$el" -le 20 ] && grep -q "watchdog: lock deadlock, 2 threads, placement cores" "$T/err" &&
+	[ "$(grep -c . "$T/err")" -eq 1 ] && grep -q '"complete": false' "$T/dead/meta.json" && grep -q '"stop_reason": "watchdog"' "$T/dead/meta.json"; then
+	ok "watchdog: one line naming lock, threads and placement, exit 1 after ${el}s, results marked incomplete"
+else
+	nok "watchdog" "exit $rc after ${el}s: $(cat "$T/err")"
+fi
+
 echo "$pass passed, $failn failed"
 [ "$failn" -eq 0 ]

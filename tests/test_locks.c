@@ -537,12 +537,14 @@ static int c_share(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void
 static int c_pref(const sb_lock_desc_t *d, int n, uint32_t re) { (void)re; return check_rw_pref(d, n != 0); }
 static int c_conv(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_convert(d); }
 
-/* Run one check in a child process under a watchdog; report ok / not ok. */
-static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const sb_lock_desc_t *, int, uint32_t),
-		      int arg, uint32_t arg2)
+enum outcome { PASSED, FAILED, WATCHDOG, KILLED };
+
+/* Run one check in a child process under a watchdog of `limit` seconds;
+ * reason (failed checks) in buf. */
+static enum outcome run_child(const sb_lock_desc_t *d, int (*fn)(const sb_lock_desc_t *, int, uint32_t), int arg,
+			      uint32_t arg2, unsigned limit, char *buf, size_t buflen, double *secs)
 {
 	int pfd[2];
-	char buf[sizeof(reason)] = "";
 	struct timespec t0, t1;
 
 	if (pipe(pfd) != 0) {
@@ -558,7 +560,7 @@ static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		alarm(WATCHDOG_S);
+		alarm(limit);
 		int rc = fn(d, arg, arg2);
 		if (rc && write(pfd[1], reason, strlen(reason)) < 0)
 			_exit(2);
@@ -566,7 +568,7 @@ static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const
 	}
 	close(pfd[1]);
 	ssize_t k, got = 0;
-	while ((k = read(pfd[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+	while ((k = read(pfd[0], buf + got, buflen - 1 - (size_t)got)) > 0)
 		got += k;
 	buf[got > 0 ? got : 0] = '\0';
 	close(pfd[0]);
@@ -574,17 +576,38 @@ static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-
+	*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return PASSED;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		return WATCHDOG;
+	if (WIFSIGNALED(st)) {
+		snprintf(buf, buflen, "killed by signal %d", WTERMSIG(st));
+		return KILLED;
+	}
+	if (!buf[0])
+		snprintf(buf, buflen, "failed (exit status %d)", WEXITSTATUS(st));
+	return FAILED;
+}
+
+/* Run one check under the watchdog and report ok / not ok. */
+static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const sb_lock_desc_t *, int, uint32_t),
+		      int arg, uint32_t arg2)
+{
+	char buf[sizeof(reason)];
+	double secs;
+
+	switch (run_child(d, fn, arg, arg2, WATCHDOG_S, buf, sizeof(buf), &secs)) {
+	case PASSED:
 		sb_ok(1, "%s: %s (%.2fs)", d->name, what, secs);
-	else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		break;
+	case WATCHDOG:
 		sb_ok(0, "%s: %s: watchdog: no completion in %d s (deadlock or lost wake-up)", d->name, what,
 		      WATCHDOG_S);
-	else if (WIFSIGNALED(st))
-		sb_ok(0, "%s: %s: killed by signal %d", d->name, what, WTERMSIG(st));
-	else
-		sb_ok(0, "%s: %s: %s", d->name, what, buf[0] ? buf : "failed");
+		break;
+	default:
+		sb_ok(0, "%s: %s: %s", d->name, what, buf);
+	}
 }
 
 static void test_lock(const sb_lock_desc_t *d)
@@ -632,6 +655,25 @@ static void test_lock(const sb_lock_desc_t *d)
 		run_check(d, "rw: try-convert for the sole reader only, not past a waiting writer", c_conv, 0, 0);
 }
 
+/* The deliberately broken locks of family `test` (locks/busted.h, deadlock.h). */
+static void test_broken_locks(void)
+{
+	setenv("SPINBENCH_TEST_LOCKS", "1", 1);
+	const sb_lock_desc_t *busted = sb_lock_find("busted"), *deadlock = sb_lock_find("deadlock");
+	char buf[sizeof(reason)];
+	double secs;
+
+	if (!sb_ok(busted && deadlock, "the test locks busted and deadlock are registered"))
+		return;
+	if (SB_TSAN)
+		sb_skip("its races are the point; checked in the plain build", "busted: negative control");
+	else
+		run_check(busted, "negative control: the checker catches a broken test-then-set lock", c_detect, 2,
+			  0);
+	enum outcome oc = run_child(deadlock, c_mx, 2, 0, 2, buf, sizeof(buf), &secs);
+	sb_ok(oc == WATCHDOG, "deadlock: the tests' watchdog fails a check that never completes (%.1fs)", secs);
+}
+
 int main(int argc, char **argv)
 {
 	const sb_lock_desc_t *sel[256];
@@ -646,11 +688,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	} else {
-		n = sb_nlocks;
-		for (int i = 0; i < n; i++)
-			sel[i] = &sb_locks[i];
+		n = 0;
+		for (int i = 0; i < sb_nlocks; i++)
+			if (sb_locks[i].family != SB_FAM_TEST)
+				sel[n++] = &sb_locks[i];
 	}
 	for (int i = 0; i < n; i++)
 		test_lock(sel[i]);
+	if (argc == 1)
+		test_broken_locks();
 	return sb_tap_done();
 }
