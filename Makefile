@@ -39,7 +39,7 @@ HARN_SRC  := $(filter-out harness/stamp.c harness/main.c,$(wildcard harness/*.c)
 LIB_OBJS  := $(HARN_SRC:harness/%.c=$(B)/h_%.o) $(LOCK_CSRC:locks/%.c=$(B)/l_%.o) $(LOCK_OBJS)
 TESTS     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
-.PHONY: all test check tsan asan bench deps clean unit
+.PHONY: all test check tsan asan bench deps clean unit cross
 all: $(B)/spinbench
 
 deps:
@@ -60,13 +60,13 @@ $(B)/l_%.o: locks/%.c | $(B)/.deps-ok
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/spinbench: $(B)/h_main.o $(LIB_OBJS)
-	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 $(B)/h_main.o: harness/main.c | $(B)/.deps-ok
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/test_%: tests/test_%.c $(LIB_OBJS)
-	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 # The unit and correctness tests of one build variant.
 # SCRIPTS: end-to-end tests of run-bench (tests/test_*.sh), given the build dir in $B.
@@ -94,3 +94,22 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(B)/*.d)
+
+# Portability: compile every lock of ours (stamped loops included) and the
+# portable harness sources for aarch64 with Debian's cross compiler
+# (gcc-aarch64-linux-gnu).  The ck-* adapters are left out: Debian's ck
+# headers are configured for the build machine's architecture.
+CROSS     ?= aarch64-linux-gnu-gcc
+CROSS_IDS := $(filter-out ck_%,$(LOCK_IDS))
+cross:
+	@command -v $(CROSS) >/dev/null || { echo "make cross: $(CROSS) missing; install with: sudo apt-get install -y gcc-aarch64-linux-gnu" >&2; exit 1; }
+	@mkdir -p build/cross
+	@for id in $(CROSS_IDS); do \
+		$(CROSS) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -Werror -iquote locks -iquote harness \
+			-DSB_WITH_BENCH -DSB_ID=$$id -include locks/$$id.h -c harness/stamp.c -o build/cross/lock_$$id.o || exit 1; \
+	done
+	@for f in harness/clock.c harness/stats.c harness/parse.c harness/spins.c $(LOCK_CSRC); do \
+		$(CROSS) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -Werror -iquote locks -iquote harness -c $$f \
+			-o build/cross/$$(basename $$f .c).o || exit 1; \
+	done
+	@echo "cross: $(words $(CROSS_IDS)) locks and the portable harness compile for $$($(CROSS) -dumpmachine)"

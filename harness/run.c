@@ -306,8 +306,8 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 	memset(arena, 0, arena_sz); /* first touch */
 	r->lock_node_real = page_node(arena);
 	R.b.lock = arena;
-	R.b.slot = (sb_handoff_slot_t *)(arena + lock_sz);
-	R.b.guard = (sb_guard_t *)(arena + lock_sz + sizeof(sb_handoff_slot_t));
+	R.b.slot = (sb_handoff_slot_t *)(void *)(arena + lock_sz);
+	R.b.guard = (sb_guard_t *)(void *)(arena + lock_sz + sizeof(sb_handoff_slot_t));
 	R.b.slot->owner = SB_NO_OWNER;
 	im->init(R.b.lock);
 
