@@ -4,3 +4,5 @@
 _Thread_local atomic_ulong sb_spins;
 
 atomic_int sb_spin_drain;
+_Thread_local int sb_thread_node;
+int sb_numa_nodes = 1;

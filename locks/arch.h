@@ -81,6 +81,16 @@ static inline void sb_spin_wait(void)
 		sb_cpu_relax();
 }
 
+/*
+ * The calling thread's NUMA node, for NUMA-aware locks: the node of the PU
+ * the harness bound the thread to, or its virtual node (--virtual-nodes).
+ * Set by the harness (and the tests) before node_init; 0 by default.
+ * sb_numa_nodes is the number of (real or virtual) nodes of the run.
+ */
+#define SB_MAX_NUMA_NODES 64
+extern _Thread_local int sb_thread_node;
+extern int sb_numa_nodes;
+
 /* Per-thread queue node of locks that need none (basic, rw, pthread). */
 typedef struct sb_nonode {
 	char unused;
