@@ -21,7 +21,16 @@
 /* SB_FAM_TEST: deliberately broken locks for the tests, invisible (not listed,
  * not selectable, not in the sb_locks iteration helpers) unless the
  * environment has SPINBENCH_TEST_LOCKS=1. */
-enum sb_family { SB_FAM_BASIC, SB_FAM_QUEUED, SB_FAM_RW, SB_FAM_REF, SB_FAM_CONTROL, SB_FAM_TEST, SB_FAM_N };
+enum sb_family {
+	SB_FAM_BASIC,
+	SB_FAM_QUEUED,
+	SB_FAM_RW,
+	SB_FAM_REF,
+	SB_FAM_CONTROL,
+	SB_FAM_NUMA,
+	SB_FAM_TEST,
+	SB_FAM_N
+};
 
 #define SB_F_CANON 0x01u  /* canonical lock of its family */
 #define SB_F_RW 0x02u     /* real shared mode */

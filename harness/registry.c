@@ -22,6 +22,7 @@ static const char *const family_names[SB_FAM_N] = {
 	[SB_FAM_RW] = "rw",
 	[SB_FAM_REF] = "ref",
 	[SB_FAM_CONTROL] = "control",
+	[SB_FAM_NUMA] = "numa",
 	[SB_FAM_TEST] = "test",
 };
 
