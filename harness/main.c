@@ -338,7 +338,7 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 	printf("%-14s %7s %10s %7s %9s %9s %6s  %s\n", "lock", "threads", "ops/s", "jain", "ho_p50", "ho_p99",
 	       "viol", "notes");
 	for (int c = 0; c < ncfg; c++) {
-		int n = 0, starved = 0, over = 0;
+		int n = 0, starved = 0, over = 0, preempted = 0;
 		uint64_t viol = 0;
 		for (int i = 0; i < nreps; i++)
 			if (reps[i]->cfg == c) {
@@ -346,10 +346,11 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 				viol += reps[i]->violations;
 				starved += reps[i]->starved;
 				over |= reps[i]->oversubscribed;
+				preempted += reps[i]->preempted;
 			}
 		if (!n)
 			continue;
-		char p50[32], p99[32], notes[128] = "";
+		char p50[32], p99[32], notes[256] = "";
 		fmt_ns(p50, sizeof(p50), median_of(reps, nreps, c, g_hp50));
 		fmt_ns(p99, sizeof(p99), median_of(reps, nreps, c, g_hp99));
 		if (starved * 2 > n) /* most repetitions: the median one starved */
@@ -357,6 +358,9 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 				 "??? starvation: max > 2*min in %d of %d reps ", starved, n);
 		if (over)
 			strcat(notes, "oversubscribed ");
+		if (preempted)
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "preempted in %d of %d reps ",
+				 preempted, n);
 		if (viol && !(cfgs[c].lock->flags & SB_F_NOLOCK))
 			strcat(notes, "MUTUAL EXCLUSION VIOLATED ");
 		else if (viol)

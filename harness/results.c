@@ -107,7 +107,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	      "duration_s,acquisitions,throughput_ops_s,jain,min_max_ratio,fairness_factor,starved,"
 	      "handoffs,reacquires,idle_acquires,timed_acquisitions,handoff_p50_ns,handoff_p90_ns,"
 	      "handoff_p99_ns,handoff_p999_ns,handoff_max_ns,acquire_p50_ns,acquire_p99_ns,acquire_max_ns,"
-	      "hold_p50_ns,violations,oversubscribed,invol_csw,spins_per_op\n",
+	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op\n",
 	      f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
@@ -145,6 +145,8 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_u(f, r->violations, 1);
 		put_u(f, (uint64_t)r->oversubscribed, 1);
 		put_u(f, (uint64_t)r->invol_csw, 1);
+		put_d(f, r->steal_ms, 1);
+		put_u(f, (uint64_t)r->preempted, 1);
 		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
 		fputc('\n', f);
 	}

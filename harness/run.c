@@ -38,6 +38,19 @@ typedef struct runner {
 /* The runner of the repetition in progress (workers find it through b). */
 static runner_t *current;
 
+/* Steal time of all CPUs so far (/proc/stat, USER_HZ ticks), or UINT64_MAX. */
+static uint64_t read_steal_ticks(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	unsigned long long v[8] = {0};
+	if (!f)
+		return UINT64_MAX;
+	int k = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		       &v[6], &v[7]);
+	fclose(f);
+	return k == 8 ? (uint64_t)v[7] : UINT64_MAX;
+}
+
 static uint64_t read_runq_ns(void)
 {
 	FILE *f = fopen("/proc/thread-self/schedstat", "r");
@@ -194,6 +207,10 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 	uint64_t c = b->guard->counter;
 	r->violations += c > writes ? c - writes : writes - c;
 	r->duration_s = window_s;
+	/* Preempted: on average every worker lost the CPU at least once in the
+	 * window, or the hypervisor stole more than 1% of it. */
+	r->preempted = r->invol_csw >= n ||
+		       (!isnan(r->steal_ms) && r->steal_ms > 0.01 * window_s * 1000.0 * (double)R->ctx->usable_pus);
 	r->throughput = window_s > 0 ? (double)r->acquisitions / window_s : NAN;
 	r->jain = sb_jain(x, n);
 	r->min_max = sb_min_max_ratio(x, n);
@@ -379,10 +396,16 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		/* Pairs with the workers' acquire load in their start loop. */
 		atomic_store_explicit(&R.b.phase, SB_PH_WARMUP, memory_order_release);
 		if (nap(o->warmup_ns) == 0) {
+			uint64_t st0 = read_steal_ticks();
 			uint64_t m0 = sb_now_ns();
 			atomic_store_explicit(&R.b.phase, SB_PH_MEASURE, memory_order_relaxed);
 			int stopped = nap(o->duration_ns);
 			uint64_t m1 = sb_now_ns();
+			uint64_t st1 = read_steal_ticks();
+			long hz = sysconf(_SC_CLK_TCK);
+			r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0)
+					      ? NAN
+					      : (double)(st1 - st0) * 1000.0 / (double)hz;
 			atomic_store_explicit(&R.b.phase, SB_PH_TIMED, memory_order_relaxed);
 			if (!stopped && nap(o->timed_ns) == 0)
 				r->duration_s = (double)(m1 - m0) / 1e9;

@@ -68,6 +68,8 @@ typedef struct sb_rep {
 	uint64_t violations;
 	int oversubscribed;
 	long invol_csw;
+	double steal_ms; /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
+	int preempted;   /* invol_csw >= threads, or steal > 1% of the window's CPU time */
 	uint64_t spins;
 	int lock_node, lock_node_real;
 	sb_thread_row_t *trow;
