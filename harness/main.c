@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 	      "  --seed=N           seed of the shuffled run order (default: from the clock)\n"
 	      "  --list             list the locks and exit\n"
 	      "  --quiet            no progress on stderr\n"
+	      "  --no-plots         do not draw plots and report.html at the end\n"
 	      "  --help             this text\n"
 	      "TIME takes a unit: ns, us, ms, s (200ns, 5us, 1ms, 0.5s).\n",
 	      f);
@@ -121,7 +123,7 @@ static uint64_t splitmix(uint64_t *s)
 
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
-	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP
+	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS
 };
 
 static const struct option longopts[] = {
@@ -141,6 +143,7 @@ static const struct option longopts[] = {
 	{"list", no_argument, 0, O_LIST},
 	{"quiet", no_argument, 0, O_QUIET},
 	{"help", no_argument, 0, O_HELP},
+	{"no-plots", no_argument, 0, O_NOPLOTS},
 	{0, 0, 0, 0},
 };
 
@@ -206,6 +209,7 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 		case O_SEED: seed_s = optarg; break;
 		case O_LIST: sb_lock_list(stdout); exit(0);
 		case O_QUIET: o->quiet = 1; break;
+		case O_NOPLOTS: o->no_plots = 1; break;
 		case O_HELP: usage(stdout); exit(0);
 		case ':': bad("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -284,6 +288,26 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 	const char *rd = getenv("SPINBENCH_RESULTS");
 	snprintf(o->results_dir, sizeof(o->results_dir), "%s", rd && *rd ? rd : "results");
 	o->progress = !o->quiet && isatty(2);
+}
+
+/*
+ * Plots and report.html: run-bench (the wrapper script) names the plotter in
+ * SPINBENCH_PLOTTER; without it, or with --no-plots, nothing is drawn.  A
+ * plotting failure is a warning: the results are already written.
+ */
+static void draw_plots(const sb_opts_t *o, const char *dir)
+{
+	const char *plotter = getenv("SPINBENCH_PLOTTER");
+	if (o->no_plots || !plotter || !*plotter)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(plotter, plotter, dir, (char *)NULL);
+		_exit(127);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr, "run-bench: warning: %s did not complete; the results are written\n", plotter);
 }
 
 typedef struct cfg {
@@ -536,6 +560,8 @@ int main(int argc, char **argv)
 		snprintf(final, sizeof(final), "%s", dir);
 	}
 	printf("results: %s%s\n", final, meta.complete ? "" : " (incomplete)");
+	fflush(stdout);
+	draw_plots(o, final);
 	if (o->defaults_run) {
 		double full = (double)(sb_nlocks * o->ntcounts * 5) * (0.1 + 1.0 + 0.5);
 		printf("a full sweep (--lock=all --repeat=5 --duration=1s, same thread counts) would take about %.0f min\n",

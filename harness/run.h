@@ -29,7 +29,7 @@ typedef struct sb_opts {
 	char results_dir[PATH_MAX];
 	char machine[128];
 	char topology[PATH_MAX];
-	int plan_only, quiet, progress;
+	int plan_only, quiet, progress, no_plots;
 	uint64_t seed;
 	int defaults_run; /* no option given: the default sweep */
 	char cmdline[8192];

@@ -1,0 +1,336 @@
+"""sbresults - read spinbench result folders; shared by plot-results and
+compare-results.
+
+Contract: every reader either returns clean data or raises ResultError with
+one line naming the file, and the line and column where it applies; the
+scripts print that line on stderr and exit 2.  NA (and empty) cells become
+None, never 0.  Python 3 standard library only.
+"""
+
+import colorsys
+import csv
+import hashlib
+import html
+import json
+import os
+import shutil
+import subprocess
+
+PLOT_DIR = os.path.dirname(os.path.abspath(__file__))
+PNG_SIZE = (800, 500)   # pixels; tests/test_plot.sh checks the PNG header
+
+
+class ResultError(Exception):
+    """A folder, file or column that is not what the result format promises."""
+
+
+# ---------------------------------------------------------------- colours
+# A fixed colour per registered lock, so that a lock looks the same in every
+# plot of every run and every machine.  A name not listed here (a lock added
+# later) gets a colour hashed from its name: stable too, just not hand-picked.
+LOCK_COLOURS = {
+    "tas": "#8c564b", "ttas": "#1f77b4", "ttas-backoff": "#17becf",
+    "ticket": "#2ca02c",
+    "mcs": "#d62728", "clh": "#ff7f0e", "qspin": "#9467bd",
+    "rw-wpref": "#e377c2", "rw-rpref": "#bcbd22", "rw-phasefair": "#7f7f7f",
+    "rw-queued": "#393b79",
+    "pthread-spin": "#637939", "pthread-mutex": "#000000",
+    "pthread-rwlock": "#843c39", "ck-fas": "#5254a3", "ck-ticket": "#8ca252",
+    "ck-mcs": "#bd9e39", "ck-clh": "#ad494a", "ck-rwlock": "#a55194",
+    "none": "#aaaaaa",
+}
+
+
+def lock_colour(name):
+    """The lock's colour as '#rrggbb'; a pure function of the name."""
+    if name in LOCK_COLOURS:
+        return LOCK_COLOURS[name]
+    h = hashlib.md5(name.encode()).digest()
+    r, g, b = colorsys.hls_to_rgb(h[0] / 255.0, 0.35 + h[1] / 255.0 * 0.2, 0.75)
+    return "#%02x%02x%02x" % (int(r * 255), int(g * 255), int(b * 255))
+
+
+# ---------------------------------------------------------------- reading
+def parse_num(s):
+    """'NA' or '' -> None; a number -> float; anything else -> ValueError."""
+    s = s.strip()
+    if s in ("", "NA", "na", "nan", "NaN"):
+        return None
+    return float(s)
+
+
+def read_csv(path, required, numeric):
+    """Rows of a CSV file as dicts.  Every name in `required` must be a
+    column; cells of `numeric` columns (those present) are parsed with
+    parse_num.  Raises ResultError with one line on any defect."""
+    name = os.path.basename(path)
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except OSError as e:
+        raise ResultError("%s: cannot read: %s" % (path, e.strerror))
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise ResultError("%s: not a CSV file: %s" % (path, e))
+    if not rows or not rows[0]:
+        raise ResultError("%s: empty file, no header line" % path)
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ResultError("%s: missing column%s %s" % (
+            path, "s" if len(missing) > 1 else "",
+            ", ".join("'%s'" % c for c in missing)))
+    out = []
+    for ln, r in enumerate(rows[1:], start=2):
+        if not r or (len(r) == 1 and not r[0].strip()):
+            continue
+        if len(r) != len(header):
+            raise ResultError("%s line %d: %d fields, the header has %d" % (
+                path, ln, len(r), len(header)))
+        d = dict(zip(header, r))
+        for c in numeric:
+            if c in d:
+                try:
+                    d[c] = parse_num(d[c])
+                except ValueError:
+                    raise ResultError("%s line %d: column '%s': '%s' is not a number or NA" % (
+                        path, ln, c, d[c]))
+        out.append(d)
+    del name
+    return out, header
+
+
+SUMMARY_REQUIRED = ["lock", "workload", "threads", "rep", "throughput_ops_s",
+                    "jain", "handoff_p50_ns", "handoff_p99_ns", "violations",
+                    "oversubscribed"]
+SUMMARY_NUMERIC = ["threads", "rep", "pus", "duration_s", "acquisitions",
+                   "throughput_ops_s", "jain", "min_max_ratio",
+                   "fairness_factor", "starved", "handoffs", "reacquires",
+                   "idle_acquires", "handoff_p50_ns", "handoff_p90_ns",
+                   "handoff_p99_ns", "handoff_p999_ns", "handoff_max_ns",
+                   "acquire_p50_ns", "acquire_p99_ns", "acquire_max_ns",
+                   "hold_p50_ns", "violations", "oversubscribed", "invol_csw",
+                   "read_acquire_p50_ns", "write_acquire_p50_ns"]
+THREADS_REQUIRED = ["lock", "threads", "rep", "thread", "acquisitions"]
+HANDOFFS_REQUIRED = ["lock", "threads", "rep", "from_pu", "to_pu", "count"]
+HIST_REQUIRED = ["lock", "threads", "rep", "metric", "bucket_lower_ns",
+                 "bucket_width_ns", "count"]
+C2C_REQUIRED = ["from_pu", "to_pu", "median_ns"]
+
+
+class Folder:
+    """One result folder: meta, summary rows, and (loaded on demand) the
+    other files.  Raises ResultError if it is not a result folder."""
+
+    def __init__(self, path, required=SUMMARY_REQUIRED):
+        self.path = path
+        if not os.path.isdir(path):
+            raise ResultError("%s: not a result folder (no such directory)" % path)
+        for f in ("summary.csv", "meta.json"):
+            if not os.path.isfile(os.path.join(path, f)):
+                raise ResultError("%s: not a result folder (no %s)" % (path, f))
+        try:
+            with open(os.path.join(path, "meta.json")) as f:
+                self.meta = json.load(f)
+        except (OSError, ValueError) as e:
+            raise ResultError("%s: not valid JSON: %s" % (os.path.join(path, "meta.json"), e))
+        if not isinstance(self.meta, dict):
+            raise ResultError("%s: not a JSON object" % os.path.join(path, "meta.json"))
+        self.summary, self.header = read_csv(os.path.join(path, "summary.csv"),
+                                             required, [])
+        self.counter_cols = [c for c in self.header if c.endswith("_per_op")]
+        numeric = SUMMARY_NUMERIC + self.counter_cols
+        self.summary, _ = read_csv(os.path.join(path, "summary.csv"), required, numeric)
+        if not self.summary:
+            raise ResultError("%s: no rows" % os.path.join(path, "summary.csv"))
+        for r in self.summary:
+            if r["threads"] is None:
+                raise ResultError("%s: a row has threads NA" % os.path.join(path, "summary.csv"))
+            r["threads"] = int(r["threads"])
+
+    @property
+    def machine(self):
+        m = self.meta.get("machine")
+        if not m:
+            m = self.summary[0].get("machine") or os.path.basename(os.path.normpath(self.path))
+        return str(m)
+
+    @property
+    def workloads(self):
+        return sorted({r["workload"] for r in self.summary})
+
+    @property
+    def pus(self):
+        t = self.meta.get("topology")
+        if isinstance(t, dict) and isinstance(t.get("pus"), (int, float)) and t["pus"] > 0:
+            return int(t["pus"])
+        return None
+
+    def locks(self):
+        """Lock names in the run's order (meta.json 'locks', then as met)."""
+        seen = []
+        for n in (self.meta.get("locks") or []):
+            if any(r["lock"] == n for r in self.summary) and n not in seen:
+                seen.append(n)
+        for r in self.summary:
+            if r["lock"] not in seen:
+                seen.append(r["lock"])
+        return seen
+
+    def optional(self, name, required, numeric):
+        p = os.path.join(self.path, name)
+        if not os.path.isfile(p):
+            return None
+        rows, _ = read_csv(p, required, numeric)
+        return rows
+
+
+# ---------------------------------------------------------------- statistics
+def quantile(xs, q):
+    """Linear interpolation between order statistics (numpy's default)."""
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    pos = (len(xs) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def median(xs):
+    return quantile(xs, 0.5)
+
+
+def configurations(folder):
+    """One dict per configuration (lock, workload, placement, threads): the
+    medians over repetitions, the IQR of throughput, and the flags."""
+    groups = {}
+    for r in folder.summary:
+        key = (r["lock"], r["workload"], r.get("placement", ""), r["threads"])
+        groups.setdefault(key, []).append(r)
+    order = {n: i for i, n in enumerate(folder.locks())}
+    out = []
+    for key in sorted(groups, key=lambda k: (order.get(k[0], 1e9), k[1], k[2], k[3])):
+        rows = groups[key]
+        col = lambda c: [r.get(c) for r in rows]
+        tp = col("throughput_ops_s")
+        q1, q3 = quantile(tp, 0.25), quantile(tp, 0.75)
+        c = {
+            "lock": key[0], "workload": key[1], "placement": key[2],
+            "threads": key[3], "family": rows[0].get("family", ""),
+            "reps": len(rows),
+            "throughput": median(tp), "q1": q1, "q3": q3,
+            "iqr": (q3 - q1) if q1 is not None else None,
+            "jain": median(col("jain")),
+            "handoff_p50": median(col("handoff_p50_ns")),
+            "handoff_p99": median(col("handoff_p99_ns")),
+            "violations": sum(v or 0 for v in col("violations")),
+            "oversubscribed": any((v or 0) > 0 for v in col("oversubscribed")),
+            "starved_reps": sum(1 for v in col("starved") if (v or 0) > 0),
+            "read_p50": median(col("read_acquire_p50_ns")),
+            "write_p50": median(col("write_acquire_p50_ns")),
+        }
+        for cc in folder.counter_cols:
+            c[cc] = median(col(cc))
+        c["starved"] = c["starved_reps"] * 2 > c["reps"]
+        c["noisy"] = bool(c["throughput"] and c["iqr"] is not None
+                          and c["iqr"] > 0.10 * c["throughput"])
+        out.append(c)
+    return out
+
+
+# ---------------------------------------------------------------- formatting
+def si(v, unit=""):
+    """12345678 -> '12.35M'; None -> 'NA'."""
+    if v is None:
+        return "NA"
+    a = abs(v)
+    for f, p in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if a >= f:
+            return "%.2f%s%s" % (v / f, p, unit)
+    if v == int(v):
+        return "%d%s" % (v, unit)
+    return "%.3g%s" % (v, unit)
+
+
+def ns(v):
+    """Nanoseconds for a human: 250 -> '250ns', 113900 -> '113.9us'."""
+    if v is None:
+        return "NA"
+    for f, u in ((1e9, "s"), (1e6, "ms"), (1e3, "us")):
+        if abs(v) >= f:
+            return "%.1f%s" % (v / f, u)
+    return "%gns" % round(v, 1)
+
+
+def fnum(v, fmt="%.6g"):
+    return "NA" if v is None else fmt % v
+
+
+esc = html.escape
+
+
+# ---------------------------------------------------------------- gnuplot
+def gnuplot_cmd():
+    """The gnuplot executable, or None.  SPINBENCH_GNUPLOT overrides the
+    name looked up on PATH."""
+    return shutil.which(os.environ.get("SPINBENCH_GNUPLOT", "gnuplot"))
+
+
+GNUPLOT_HINT = "install gnuplot to draw them: sudo apt-get install -y gnuplot-nox"
+
+
+def gnuplot(script, args, outdir, stem):
+    """Run plot/<script> once for PNG and once for SVG into outdir/stem.*;
+    raise ResultError with gnuplot's first error line on failure."""
+    exe = gnuplot_cmd()
+    made = []
+    for ext in ("png", "svg"):
+        out = os.path.join(outdir, stem + "." + ext)
+        tmp = os.path.join(outdir, ".%s.tmp.%s" % (stem, ext))
+        cmd = [exe, "-c", os.path.join(PLOT_DIR, script), args[0], tmp] + [str(a) for a in args[1:]]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        if p.returncode != 0 or not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
+            err = [l for l in p.stderr.splitlines() if l.strip()]
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise ResultError("gnuplot %s failed for %s: %s" % (
+                script, stem, err[-1] if err else "exit %d" % p.returncode))
+        os.replace(tmp, out)
+        made.append(out)
+    return made
+
+
+def write_atomic(path, text):
+    tmp = os.path.join(os.path.dirname(path) or ".", "." + os.path.basename(path) + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+# Marks every <img> that failed to load; tests/test_plot.sh reads the marker
+# from headless Chromium's --dump-dom.
+IMG_CHECK_JS = """<script>
+window.addEventListener('load', function () {
+  var bad = [], imgs = document.getElementsByTagName('img');
+  for (var i = 0; i < imgs.length; i++)
+    if (!(imgs[i].complete && imgs[i].naturalWidth > 0)) bad.push(imgs[i].getAttribute('src'));
+  var m = document.getElementById('img-check');
+  m.textContent = 'IMG-CHECK images=' + imgs.length + ' failed=' + bad.length + (bad.length ? ' ' + bad.join(' ') : '');
+});
+</script>"""
+
+CSS = """<style>
+body { font-family: sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f0f0f0; }
+.warn { color: #a00; } .note { color: #555; }
+figure { margin: 1em 0 2em; } figcaption { font-size: 0.9em; color: #444; }
+img { max-width: 100%; border: 1px solid #ddd; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
+#img-check { color: #888; font-size: 0.8em; }
+</style>"""
