@@ -59,6 +59,7 @@ struct sb_bench;
 
 typedef struct sb_lock_impl {
 	size_t lock_size, lock_align, node_size, node_align;
+	size_t hot_bytes; /* bytes of the first line the lock uses (colocated data goes after) */
 	void (*init)(void *l);
 	void (*node_init)(void *n, unsigned tid);
 	void (*lock)(void *l, void *n);

@@ -19,6 +19,16 @@
 #define SB_CAT(a, b, c) SB_CAT_(a, b, c)
 #define F(verb) SB_CAT(sb_, SB_ID, _##verb)
 
+/*
+ * Bytes at the start of the lock's first cache line that the lock itself
+ * uses; `--data=colocated` puts the first protected line's data right after
+ * them, in the same line.  A lock header whose first line holds more than
+ * one word defines SB_LOCK_HOT_BYTES.
+ */
+#ifndef SB_LOCK_HOT_BYTES
+#define SB_LOCK_HOT_BYTES 8
+#endif
+
 typedef F(t) lock_t;
 typedef F(node_t) node_t;
 
@@ -85,6 +95,7 @@ const sb_lock_impl_t SB_CAT(sb_impl_, SB_ID, ) = {
 	.lock_align = alignof(lock_t),
 	.node_size = sizeof(node_t),
 	.node_align = alignof(node_t),
+	.hot_bytes = SB_LOCK_HOT_BYTES,
 	.init = v_init,
 	.node_init = v_node_init,
 	.lock = v_lock,

@@ -12,6 +12,9 @@
 
 #include "arch.h"
 
+/* Colocated data goes after the whole pthread_mutex_t (harness/stamp.c). */
+#define SB_LOCK_HOT_BYTES ((sizeof(pthread_mutex_t) + 7) / 8 * 8)
+
 typedef struct sb_pthread_mutex {
 	SB_ALIGNED pthread_mutex_t m;
 } sb_pthread_mutex_t;

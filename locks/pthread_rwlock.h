@@ -12,6 +12,9 @@
 
 #include "arch.h"
 
+/* Colocated data goes after the whole pthread_rwlock_t (harness/stamp.c). */
+#define SB_LOCK_HOT_BYTES ((sizeof(pthread_rwlock_t) + 7) / 8 * 8)
+
 typedef struct sb_pthread_rwlock {
 	SB_ALIGNED pthread_rwlock_t rw;
 } sb_pthread_rwlock_t;
