@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "arch.h"
+#include "counters.h"
 #include "guard.h"
 #include "stats.h"
 
@@ -59,6 +60,7 @@ typedef struct sb_worker {
 	int bind_ok;
 	long invol_csw, vol_csw;          /* over the measured window */
 	uint64_t runq_delay_ns;           /* schedstat, over the measured window; UINT64_MAX if unreadable */
+	long long ctr[SB_CTR_MAX];        /* PAPI counters over the window (handoffs: the timed phase); -1 = NA */
 	char bind_err[160];
 } sb_worker_t;
 
@@ -72,11 +74,16 @@ typedef struct sb_bench {
 	SB_ALIGNED atomic_int phase;
 	SB_ALIGNED atomic_int ready; /* workers pinned and set up */
 	SB_ALIGNED atomic_int done;  /* workers finished */
+	SB_ALIGNED atomic_int timed; /* workers that have entered the timed phase */
 	sb_worker_t *w;
 } sb_bench_t;
 
 /* Runner-side hooks the stamped worker calls outside measured loops. */
-void sb_worker_begin(sb_bench_t *b, unsigned tid);     /* bind, verify, announce ready */
-void sb_worker_window(sb_bench_t *b, unsigned tid, int end); /* rusage/schedstat at window start (0) / end (1) */
+void sb_worker_begin(sb_bench_t *b, unsigned tid); /* bind, verify, counters, announce ready */
+enum sb_edge { SB_WINDOW_START, SB_WINDOW_END, SB_TIMED_START, SB_TIMED_END };
+/* At each edge of the measured window and the timed phase: rusage, schedstat,
+ * PAPI start/stop.  At SB_WINDOW_END w->acq_measured is already set, at
+ * SB_TIMED_END w->handoffs. */
+void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e);
 
 #endif

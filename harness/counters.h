@@ -36,6 +36,10 @@
  * finds it through the global symbol scope.  Consequence: sb_counters_setup()
  * (or sb_counters_list()) must be the first thing in the process that calls
  * PAPI_library_init.
+ *
+ * SPINBENCH_PAPI_DISABLE=comp[,comp] (environment) disables those PAPI
+ * components before PAPI_library_init: SPINBENCH_PAPI_DISABLE=perf_event
+ * shows the no-PMU path (NA with the reason) on a machine that has a PMU.
  */
 #ifndef SPINBENCH_HARNESS_COUNTERS_H
 #define SPINBENCH_HARNESS_COUNTERS_H
@@ -51,7 +55,8 @@
  *   spec: "default", "none", or a comma list whose items are PAPI preset or
  *   native event names, the suite's own events ("spins", "acquisitions",
  *   "handoffs", or their full names "sde:::spinbench::X"), or "default"
- *   (expands to the default set).  Duplicates are dropped.
+ *   (expands to the default set).  An event given twice is kept once; two
+ *   different events whose column stems collide are a usage error.
  *   "default" = PAPI_L1_DCM, PAPI_L2_DCM (PAPI_L2_TCM where only that one is
  *   countable), PAPI_L3_TCM, PAPI_TOT_CYC, PAPI_TOT_INS, spins, acquisitions,
  *   handoffs.

@@ -43,7 +43,7 @@ static void bench_worker(sb_bench_t *b, unsigned tid)
 		writes++;
 	}
 
-	sb_worker_window(b, tid, 0);
+	sb_worker_edge(b, tid, SB_WINDOW_START);
 	unsigned long s0 = atomic_load_explicit(&sb_spins, memory_order_relaxed);
 	while (phase_of(b) == SB_PH_MEASURE) {
 		LOCK(l, n);
@@ -53,8 +53,8 @@ static void bench_worker(sb_bench_t *b, unsigned tid)
 		cnt++;
 	}
 	w->spins_measured = atomic_load_explicit(&sb_spins, memory_order_relaxed) - s0;
-	sb_worker_window(b, tid, 1);
 	w->acq_measured = cnt;
+	sb_worker_edge(b, tid, SB_WINDOW_END);
 	writes += cnt;
 
 	/* Timed phase: latencies and handoff classification. */
@@ -62,6 +62,7 @@ static void bench_worker(sb_bench_t *b, unsigned tid)
 	uint64_t nt = 0, nh = 0, nr = 0, ni = 0;
 	sb_hist_t *hh = w->h_handoff, *ha = w->h_acquire, *hd = w->h_hold;
 	uint32_t *pc = w->pair_count, *ph_ = w->pair_hist;
+	sb_worker_edge(b, tid, SB_TIMED_START);
 	while (phase_of(b) == SB_PH_TIMED) {
 		uint64_t t_arr = sb_ticks();
 		LOCK(l, n);
@@ -101,6 +102,7 @@ static void bench_worker(sb_bench_t *b, unsigned tid)
 	writes += nt;
 	w->timed_acq = nt;
 	w->handoffs = nh;
+	sb_worker_edge(b, tid, SB_TIMED_END);
 	w->reacquires = nr;
 	w->idle = ni;
 	w->writes_total = writes;

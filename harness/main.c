@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "counters.h"
 #include "lockapi.h"
 #include "parse.h"
 #include "results.h"
@@ -56,6 +57,9 @@ static void usage(FILE *f)
 	      "  --list             list the locks and exit\n"
 	      "  --quiet            no progress on stderr\n"
 	      "  --no-plots         do not draw plots and report.html at the end\n"
+	      "  --counters=LIST    PAPI events per acquisition: default, none (default), or a list of\n"
+	      "                     PAPI presets/native names and the suite's own: spins, acquisitions, handoffs\n"
+	      "  --list-counters    what this machine can count, and why not for the rest\n"
 	      "  --help             this text\n"
 	      "TIME takes a unit: ns, us, ms, s (200ns, 5us, 1ms, 0.5s).\n",
 	      f);
@@ -123,7 +127,7 @@ static uint64_t splitmix(uint64_t *s)
 
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
-	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS
+	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR
 };
 
 static const struct option longopts[] = {
@@ -144,6 +148,8 @@ static const struct option longopts[] = {
 	{"quiet", no_argument, 0, O_QUIET},
 	{"help", no_argument, 0, O_HELP},
 	{"no-plots", no_argument, 0, O_NOPLOTS},
+	{"counters", required_argument, 0, O_COUNTERS},
+	{"list-counters", no_argument, 0, O_LISTCTR},
 	{0, 0, 0, 0},
 };
 
@@ -151,6 +157,8 @@ static const struct option longopts[] = {
 static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 {
 	const char *lock_s = NULL, *threads_s = NULL, *timed_s = NULL, *lnode_s = NULL, *seed_s = NULL;
+	const char *ctr_s = NULL;
+	int list_ctr = 0;
 	char err[2048];
 	int c, given = 0;
 	uint64_t v;
@@ -210,6 +218,8 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 		case O_LIST: sb_lock_list(stdout); exit(0);
 		case O_QUIET: o->quiet = 1; break;
 		case O_NOPLOTS: o->no_plots = 1; break;
+		case O_COUNTERS: ctr_s = optarg; break;
+		case O_LISTCTR: list_ctr = 1; break;
 		case O_HELP: usage(stdout); exit(0);
 		case ':': bad("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -221,6 +231,21 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 	if (optind < argc)
 		bad("unexpected argument '%s'", argv[optind]);
 	o->defaults_run = given == 0;
+	if (list_ctr) {
+		if (sb_counters_setup(ctr_s ? ctr_s : "default", err, sizeof(err)) < 0)
+			bad("%s", err);
+		sb_counters_list(stdout);
+		exit(0);
+	}
+	/* PAPI is initialised here, once, before any thread exists. */
+	{
+		int unavailable = sb_counters_setup(ctr_s ? ctr_s : "none", err, sizeof(err));
+		if (unavailable < 0)
+			bad("%s", err);
+		if (unavailable > 0 && !o->quiet)
+			fprintf(stderr, "run-bench: warning: %s\n", err);
+		snprintf(o->counters_str, sizeof(o->counters_str), "%s", ctr_s ? ctr_s : "none");
+	}
 	if (strcmp(o->placement_str, "cores") == 0)
 		sb_placement_parse("cores", &o->placement, err, sizeof(err));
 

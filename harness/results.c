@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "results.h"
 #include "stats.h"
 
@@ -67,6 +68,16 @@ static int commit(FILE *f, const char *dir, const char *name, const char *tmp)
 	return 0;
 }
 
+/* Column stem of counter k: its name; the suite's own events read back
+ * through PAPI's software-defined events get "sde_", so that sde_spins_per_op
+ * (through PAPI) stands beside spins_per_op (the harness's own count). */
+static const char *ctr_col(int k, char *buf, size_t len)
+{
+	const char *ev = sb_counter_event(k);
+	snprintf(buf, len, "%s%s", strncmp(ev, "sde:::", 6) == 0 ? "sde_" : "", sb_counter_name(k));
+	return buf;
+}
+
 static void put_u(FILE *f, uint64_t v, int valid)
 {
 	if (valid)
@@ -107,8 +118,12 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	      "duration_s,acquisitions,throughput_ops_s,jain,min_max_ratio,fairness_factor,starved,"
 	      "handoffs,reacquires,idle_acquires,timed_acquisitions,handoff_p50_ns,handoff_p90_ns,"
 	      "handoff_p99_ns,handoff_p999_ns,handoff_max_ns,acquire_p50_ns,acquire_p99_ns,acquire_max_ns,"
-	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op\n",
+	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op",
 	      f);
+	char cb[160];
+	for (int k = 0; k < sb_counters_n(); k++)
+		fprintf(f, ",%s_per_op", ctr_col(k, cb, sizeof(cb)));
+	fputc('\n', f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
 		int ho = r->handoffs > 0, ta = r->timed_acq > 0;
@@ -148,6 +163,8 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_d(f, r->steal_ms, 1);
 		put_u(f, (uint64_t)r->preempted, 1);
 		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
+		for (int k = 0; k < sb_counters_n(); k++)
+			put_d(f, r->ctr_per_op[k], 4);
 		fputc('\n', f);
 	}
 	return commit(f, dir, "summary.csv", tmp);
@@ -161,8 +178,12 @@ static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *r
 		return -1;
 	fputs("run_id,lock,threads,rep,thread,pu,node,acquisitions,share,timed_acquisitions,handoffs_in,"
 	      "acquire_p50_ns,acquire_p99_ns,acquire_max_ns,hold_p50_ns,spins_per_op,invol_csw,vol_csw,"
-	      "runq_delay_ns\n",
+	      "runq_delay_ns",
 	      f);
+	char cb[160];
+	for (int k = 0; k < sb_counters_n(); k++)
+		fprintf(f, ",%s,%s_per_op", ctr_col(k, cb, sizeof(cb)), cb);
+	fputc('\n', f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
 		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) && strncmp(r->lock->name, "pthread", 7) != 0;
@@ -183,6 +204,12 @@ static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *r
 			put_u(f, (uint64_t)x->invol_csw, 1);
 			put_u(f, (uint64_t)x->vol_csw, 1);
 			put_u(f, x->runq_delay_ns, x->runq_delay_ns != UINT64_MAX);
+			for (int k = 0; k < sb_counters_n(); k++) {
+				int ok = x->ctr[k] >= 0;
+				uint64_t den = strcmp(sb_counter_name(k), "handoffs") == 0 ? x->timed_acq : x->acquisitions;
+				put_u(f, (uint64_t)x->ctr[k], ok);
+				put_d(f, ok && den ? (double)x->ctr[k] / (double)den : NAN, 4);
+			}
 			fputc('\n', f);
 		}
 	}
@@ -283,7 +310,10 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 	snprintf(buf, sizeof(buf), "%d.%d.%d", PAPI_VERSION_MAJOR(PAPI_VERSION), PAPI_VERSION_MINOR(PAPI_VERSION),
 		 PAPI_VERSION_REVISION(PAPI_VERSION));
 	kv_s(f, "papi_version", buf, 0);
-	fputs("  \"counters\": [],\n", f);
+	fputs("  \"counters\": ", f);
+	sb_counters_json(f);
+	fputs(",\n", f);
+	kv_s(f, "counters_requested", o->counters_str, 0);
 	kv_s(f, "workload", "max-contention", 0);
 	kv_s(f, "placement", o->placement_str, 0);
 	fprintf(f, "  \"lock_node\": %d,\n", o->lock_node);

@@ -32,6 +32,7 @@ typedef struct runner {
 		unsigned tid;
 		long ivcsw0, vcsw0;
 		uint64_t runq0;
+		sb_ctr_thread_t *ct;
 	} *wc;
 } runner_t;
 
@@ -71,27 +72,73 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 	w->bind_ok = sb_topo_bind_self(r->ctx->topo, w->pu, err, sizeof(err)) == 0;
 	if (!w->bind_ok)
 		snprintf(w->bind_err, sizeof(w->bind_err), "%s", err);
+	/* Counters: registered after pinning; a thread whose event set fails reads NA. */
+	for (int i = 0; i < SB_CTR_MAX; i++)
+		w->ctr[i] = -1;
+	r->wc[tid].ct = sb_counters_n() ? sb_counters_thread_init(err, sizeof(err)) : NULL;
+	if (sb_counters_n() && !r->wc[tid].ct)
+		fprintf(stderr, "run-bench: warning: thread %u: no PAPI event set (%s); its counters are NA\n", tid, err);
 	r->im->node_init(b->nodes[tid], tid);
 	/* Pairs with the runner's acquire load: our setup is visible before it starts the phases. */
 	atomic_fetch_add_explicit(&b->ready, 1, memory_order_release);
 }
 
-void sb_worker_window(sb_bench_t *b, unsigned tid, int end)
+static int handoffs_counter(void)
+{
+	for (int i = 0; i < sb_counters_n(); i++)
+		if (strcmp(sb_counter_name(i), "handoffs") == 0)
+			return i;
+	return -1;
+}
+
+void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 {
 	struct rusage ru;
 	struct wctx *c = &current->wc[tid];
 	sb_worker_t *w = &b->w[tid];
-	uint64_t rq = read_runq_ns();
+	long long v[SB_CTR_MAX];
+	uint64_t rq;
+	int h;
 
-	getrusage(RUSAGE_THREAD, &ru);
-	if (!end) {
+	switch (e) {
+	case SB_WINDOW_START:
+		rq = read_runq_ns();
+		getrusage(RUSAGE_THREAD, &ru);
 		c->ivcsw0 = ru.ru_nivcsw;
 		c->vcsw0 = ru.ru_nvcsw;
 		c->runq0 = rq;
-	} else {
+		if (c->ct)
+			sb_counters_start(c->ct);
+		break;
+	case SB_WINDOW_END:
+		if (c->ct) {
+			sb_sde_acquisitions = (long long)w->acq_measured;
+			if (sb_counters_stop(c->ct, v) == 0)
+				memcpy(w->ctr, v, sizeof(long long) * (size_t)sb_counters_n());
+			else
+				fprintf(stderr, "run-bench: warning: thread %u: PAPI_stop failed; its counters are NA\n", tid);
+		}
+		rq = read_runq_ns();
+		getrusage(RUSAGE_THREAD, &ru);
 		w->invol_csw = ru.ru_nivcsw - c->ivcsw0;
 		w->vol_csw = ru.ru_nvcsw - c->vcsw0;
 		w->runq_delay_ns = (rq == UINT64_MAX || c->runq0 == UINT64_MAX) ? UINT64_MAX : rq - c->runq0;
+		break;
+	case SB_TIMED_START:
+		if (c->ct && handoffs_counter() >= 0)
+			sb_counters_start(c->ct);
+		atomic_fetch_add_explicit(&b->timed, 1, memory_order_relaxed);
+		break;
+	case SB_TIMED_END:
+		/* Handoffs are classified only in the timed phase: that counter covers it. */
+		if (c->ct && (h = handoffs_counter()) >= 0) {
+			sb_sde_handoffs = (long long)w->handoffs;
+			w->ctr[h] = sb_counters_stop(c->ct, v) == 0 ? v[h] : -1;
+		}
+		if (c->ct)
+			sb_counters_thread_fini(c->ct);
+		c->ct = NULL;
+		break;
 	}
 }
 
@@ -203,6 +250,21 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 			.runq_delay_ns = w->runq_delay_ns,
 		};
 	}
+	/* Counters per acquisition: NA when any thread could not count. */
+	for (int k = 0; k < sb_counters_n(); k++) {
+		long double sum = 0;
+		int ok = sb_counter_available(k);
+		for (int i = 0; i < n && ok; i++) {
+			if (b->w[i].ctr[k] < 0)
+				ok = 0;
+			sum += b->w[i].ctr[k];
+		}
+		uint64_t den = strcmp(sb_counter_name(k), "handoffs") == 0 ? r->timed_acq : r->acquisitions;
+		r->ctr_per_op[k] = ok && den ? (double)(sum / den) : NAN;
+		for (int i = 0; i < n; i++)
+			r->trow[i].ctr[k] = ok && b->w[i].ctr[k] >= 0 ? b->w[i].ctr[k] : -1;
+	}
+
 	/* A lost update of the plain counter is a violation too. */
 	uint64_t c = b->guard->counter;
 	r->violations += c > writes ? c - writes : writes - c;
@@ -407,6 +469,14 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 					      ? NAN
 					      : (double)(st1 - st0) * 1000.0 / (double)hz;
 			atomic_store_explicit(&R.b.phase, SB_PH_TIMED, memory_order_relaxed);
+			/* The timed phase is timed from when every worker is in it (or after
+			 * one more timed length, when threads outnumber PUs and a queue lock
+			 * lets them out of the window one scheduler slice at a time): a
+			 * worker descheduled at the window's end would otherwise miss it. */
+			uint64_t tw = sb_now_ns();
+			while (!stopped && atomic_load_explicit(&R.b.timed, memory_order_relaxed) < threads &&
+			       sb_now_ns() - tw < o->timed_ns && !sb_stop_signal)
+				usleep(100);
 			if (!stopped && nap(o->timed_ns) == 0)
 				r->duration_s = (double)(m1 - m0) / 1e9;
 			else

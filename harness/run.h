@@ -29,6 +29,7 @@ typedef struct sb_opts {
 	char results_dir[PATH_MAX];
 	char machine[128];
 	char topology[PATH_MAX];
+	char counters_str[512];
 	int plan_only, quiet, progress, no_plots;
 	uint64_t seed;
 	int defaults_run; /* no option given: the default sweep */
@@ -43,6 +44,7 @@ typedef struct sb_thread_row {
 	uint64_t spins;
 	long invol_csw, vol_csw;
 	uint64_t runq_delay_ns; /* UINT64_MAX: unreadable */
+	long long ctr[SB_CTR_MAX]; /* -1: NA */
 } sb_thread_row_t;
 
 /* One (releasing PU, acquiring PU) pair of one repetition (handoffs.csv). */
@@ -71,6 +73,7 @@ typedef struct sb_rep {
 	double steal_ms; /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
 	int preempted;   /* invol_csw >= threads, or steal > 1% of the window's CPU time */
 	uint64_t spins;
+	double ctr_per_op[SB_CTR_MAX]; /* NAN: NA */
 	int lock_node, lock_node_real;
 	sb_thread_row_t *trow;
 	sb_pair_row_t *pairs;

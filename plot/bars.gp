@@ -3,7 +3,7 @@
 # IN: one block per lock (two blank lines between blocks), columns thread value.
 # FAIR: y value of the fair share, drawn as a dashed line (empty: none).
 out = ARG2
-if (strlen(out) > 4 && out[strlen(out)-3:] eq "svg") {
+if (strlen(out) > 4 && out[strlen(out)-2:] eq "svg") {
     set terminal svg size 800,500 dynamic font "sans,11" background "#ffffff"
 } else {
     set terminal pngcairo size 800,500 font "sans,10" background "#ffffff"

@@ -5,7 +5,7 @@
 #   (f-1)*nlocks + (l-1) holds folder f, lock l, columns x value.
 # FOLDERS, NAMES, COLOURS: space-separated labels.  RANGE: "ymin ymax logy logx".
 out = ARG2
-if (strlen(out) > 4 && out[strlen(out)-3:] eq "svg") {
+if (strlen(out) > 4 && out[strlen(out)-2:] eq "svg") {
     set terminal svg size 800,500 dynamic font "sans,11" background "#ffffff"
 } else {
     set terminal pngcairo size 800,500 font "sans,10" background "#ffffff"

@@ -4,7 +4,7 @@
 #   where there is none).  XTICS: gnuplot tic list naming the PUs, e.g.
 #   "'0' 0, '16' 1"; the same tics are used on both axes.
 out = ARG2
-if (strlen(out) > 4 && out[strlen(out)-3:] eq "svg") {
+if (strlen(out) > 4 && out[strlen(out)-2:] eq "svg") {
     set terminal svg size 800,500 dynamic font "sans,11" background "#ffffff"
 } else {
     set terminal pngcairo size 800,500 font "sans,10" background "#ffffff"

@@ -109,6 +109,7 @@ SUMMARY_NUMERIC = ["threads", "rep", "pus", "duration_s", "acquisitions",
                    "handoff_p99_ns", "handoff_p999_ns", "handoff_max_ns",
                    "acquire_p50_ns", "acquire_p99_ns", "acquire_max_ns",
                    "hold_p50_ns", "violations", "oversubscribed", "invol_csw",
+                   "preempted", "steal_ms",
                    "read_acquire_p50_ns", "write_acquire_p50_ns"]
 THREADS_REQUIRED = ["lock", "threads", "rep", "thread", "acquisitions"]
 HANDOFFS_REQUIRED = ["lock", "threads", "rep", "from_pu", "to_pu", "count"]
@@ -226,6 +227,7 @@ def configurations(folder):
             "violations": sum(v or 0 for v in col("violations")),
             "oversubscribed": any((v or 0) > 0 for v in col("oversubscribed")),
             "starved_reps": sum(1 for v in col("starved") if (v or 0) > 0),
+            "preempted_reps": sum(1 for v in col("preempted") if (v or 0) > 0),
             "read_p50": median(col("read_acquire_p50_ns")),
             "write_p50": median(col("write_acquire_p50_ns")),
         }

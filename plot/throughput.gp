@@ -5,7 +5,7 @@
 #   threads median q1 q3 (acquisitions/s).
 # OUT: .png (pngcairo) or .svg.  NAMES, COLOURS: space-separated, block order.
 out = ARG2
-if (strlen(out) > 4 && out[strlen(out)-3:] eq "svg") {
+if (strlen(out) > 4 && out[strlen(out)-2:] eq "svg") {
     set terminal svg size 800,500 dynamic font "sans,11" background "#ffffff"
 } else {
     set terminal pngcairo size 800,500 font "sans,10" background "#ffffff"

@@ -28,6 +28,7 @@ need_cmd papi_avail papi-tools
 if [ "${1:-}" = "--all" ]; then
 	need_cmd gnuplot gnuplot-nox
 	need_cmd python3 python3
+	need_cmd chromium chromium
 fi
 
 [ -z "$pkgs" ] && exit 0
