@@ -108,7 +108,7 @@ cross:
 		$(CROSS) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -Werror -iquote locks -iquote harness \
 			-DSB_WITH_BENCH -DSB_ID=$$id -include locks/$$id.h -c harness/stamp.c -o build/cross/lock_$$id.o || exit 1; \
 	done
-	@for f in harness/clock.c harness/stats.c harness/parse.c harness/spins.c $(LOCK_CSRC); do \
+	@for f in harness/clock.c harness/stats.c harness/parse.c harness/spins.c harness/workload.c harness/ds.c $(LOCK_CSRC); do \
 		$(CROSS) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -Werror -iquote locks -iquote harness -c $$f \
 			-o build/cross/$$(basename $$f .c).o || exit 1; \
 	done

@@ -57,6 +57,7 @@ typedef struct sb_worker {
 	uint32_t *pair_count;             /* [releaser], this worker acquiring; NULL if not tracked */
 	uint32_t *pair_hist;              /* [releaser][SB_PHIST_N] */
 	int pu;                           /* OS index it is bound to */
+	int node;                         /* its NUMA node, or virtual node (--virtual-nodes) */
 	int bind_ok;
 	long invol_csw, vol_csw;          /* over the measured window */
 	uint64_t runq_delay_ns;           /* schedstat, over the measured window; UINT64_MAX if unreadable */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "c2c.h"
 #include "counters.h"
 #include "lockapi.h"
 #include "parse.h"
@@ -60,6 +61,10 @@ static void usage(FILE *f)
 	      "  --counters=LIST    PAPI events per acquisition: default, none (default), or a list of\n"
 	      "                     PAPI presets/native names and the suite's own: spins, acquisitions, handoffs\n"
 	      "  --list-counters    what this machine can count, and why not for the rest\n"
+	      "  --virtual-nodes=K  split the PUs into K pretend NUMA nodes (for NUMA-aware locks on a\n"
+	      "                     one-node machine; marked in the results)\n"
+	      "  --c2c              measure the core-to-core latency floor between the planned PUs first\n"
+	      "                     (alone: only that); writes c2c.csv\n"
 	      "  --help             this text\n"
 	      "TIME takes a unit: ns, us, ms, s (200ns, 5us, 1ms, 0.5s).\n",
 	      f);
@@ -127,7 +132,8 @@ static uint64_t splitmix(uint64_t *s)
 
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
-	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR
+	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR,
+	O_VNODES, O_C2C
 };
 
 static const struct option longopts[] = {
@@ -150,6 +156,8 @@ static const struct option longopts[] = {
 	{"no-plots", no_argument, 0, O_NOPLOTS},
 	{"counters", required_argument, 0, O_COUNTERS},
 	{"list-counters", no_argument, 0, O_LISTCTR},
+	{"virtual-nodes", required_argument, 0, O_VNODES},
+	{"c2c", no_argument, 0, O_C2C},
 	{0, 0, 0, 0},
 };
 
@@ -157,7 +165,7 @@ static const struct option longopts[] = {
 static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 {
 	const char *lock_s = NULL, *threads_s = NULL, *timed_s = NULL, *lnode_s = NULL, *seed_s = NULL;
-	const char *ctr_s = NULL;
+	const char *ctr_s = NULL, *vnodes_s = NULL;
 	int list_ctr = 0;
 	char err[2048];
 	int c, given = 0;
@@ -220,6 +228,8 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 		case O_NOPLOTS: o->no_plots = 1; break;
 		case O_COUNTERS: ctr_s = optarg; break;
 		case O_LISTCTR: list_ctr = 1; break;
+		case O_VNODES: vnodes_s = optarg; break;
+		case O_C2C: o->c2c = 1; break;
 		case O_HELP: usage(stdout); exit(0);
 		case ':': bad("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -262,6 +272,19 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 		    o->topology);
 	ctx->usable_pus = sb_plan_usable_pus(ctx->topo, &o->placement);
 	{
+		sb_topo_counts_t tc;
+		sb_topo_counts(ctx->topo, &tc);
+		ctx->npus_total = tc.pus;
+		sb_numa_nodes = tc.nodes > 0 ? tc.nodes : 1;
+	}
+	if (vnodes_s) {
+		if (sb_parse_u64(vnodes_s, &v) || v < 1 || v > SB_MAX_NUMA_NODES || (int)v > ctx->npus_total)
+			bad("--virtual-nodes: invalid value '%s' (1..%d, at most the machine's %d PUs)", vnodes_s,
+			    SB_MAX_NUMA_NODES, ctx->npus_total);
+		o->virtual_nodes = (int)v;
+		sb_numa_nodes = (int)v;
+	}
+	{
 		int probe;
 		if (sb_plan(ctx->topo, &o->placement, 1, &probe, err, sizeof(err)) < 0)
 			bad("--placement: invalid value '%s': %s", o->placement_str, err);
@@ -272,6 +295,8 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 		if (n < 0)
 			bad("%s", err);
 		o->nlocks = n;
+	} else if (o->c2c) {
+		o->nlocks = 0; /* --c2c without --lock: only the floor */
 	} else {
 		o->nlocks = sb_lock_select(default_locks, o->locks, SB_MAX_LOCKS, err, sizeof(err));
 	}
@@ -333,6 +358,110 @@ static void draw_plots(const sb_opts_t *o, const char *dir)
 	int st = 0;
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		fprintf(stderr, "run-bench: warning: %s did not complete; the results are written\n", plotter);
+}
+
+static void c2c_progress(int done, int total, void *arg)
+{
+	if (*(int *)arg)
+		fprintf(stderr, "\r\033[Kc2c: pair %d of %d", done, total);
+}
+
+/*
+ * --c2c: cache-line ping-pong between the planned PUs (all pairs on small
+ * machines, a sample of one pair per distance class per core group on large
+ * ones), the floor for each class, and the timestamp offset between cores.
+ */
+static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
+{
+	int maxt = o->tcounts[o->ntcounts - 1], n = 0;
+	int *pus = calloc((size_t)maxt, sizeof(int)), *uniq = calloc((size_t)maxt, sizeof(int));
+	char err[512];
+
+	meta->c2c = calloc(SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t));
+	if (!pus || !uniq || !meta->c2c) {
+		fprintf(stderr, "run-bench: out of memory\n");
+		exit(1);
+	}
+	sb_plan(ctx->topo, &o->placement, maxt, pus, err, sizeof(err));
+	for (int i = 0; i < maxt; i++) {
+		int seen = 0;
+		for (int j = 0; j < n && !seen; j++)
+			seen = uniq[j] == pus[i];
+		if (!seen)
+			uniq[n++] = pus[i];
+	}
+	if (n < 2) {
+		fprintf(stderr, "run-bench: --c2c: the plan uses one PU; nothing to measure\n");
+		free(pus);
+		free(uniq);
+		return;
+	}
+	int prog = o->progress;
+	meta->nc2c = sb_c2c_run(ctx->topo, uniq, n, SB_C2C_DEFAULT_MAX_PAIRS, SB_C2C_DEFAULT_SAMPLES, meta->c2c,
+				c2c_progress, &prog, err, sizeof(err));
+	if (prog)
+		fputs("\r\033[K", stderr);
+	if (meta->nc2c < 0) {
+		fprintf(stderr, "run-bench: --c2c: %s\n", err);
+		exit(1);
+	}
+	long all = (long)n * (n - 1) / 2;
+	printf("core-to-core latency (one-way, half the median round trip), %d PUs: %d pairs measured%s\n", n,
+	       meta->nc2c, meta->nc2c < all ? " (a sample: one pair per class per core group)" : " (all pairs)");
+	printf("%-8s %6s %10s %10s %12s\n", "class", "pairs", "median_ns", "min_ns", "tsc_offset");
+	for (int c = 0; c < SB_DIST_NCLASSES; c++) {
+		double v[SB_C2C_DEFAULT_MAX_PAIRS], mn = INFINITY, off = 0;
+		int k = 0;
+		for (int i = 0; i < meta->nc2c; i++)
+			if ((int)meta->c2c[i].cls == c) {
+				v[k++] = meta->c2c[i].median_ns;
+				mn = fmin(mn, meta->c2c[i].min_ns);
+				off = fmax(off, fabs(meta->c2c[i].offset_ns));
+			}
+		if (!k)
+			continue;
+		ctx->c2c_floor[c] = sb_median_d(v, k);
+		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), k, ctx->c2c_floor[c], mn, off);
+	}
+	for (int i = 0; i < meta->nc2c; i++)
+		meta->tsc_offset_max_ns = fmax(meta->tsc_offset_max_ns, fabs(meta->c2c[i].offset_ns));
+	fflush(stdout);
+	free(pus);
+	free(uniq);
+}
+
+/* --plan: the distance class of every thread pair (up to 64 threads), one
+ * letter each: S same PU, t smt, 2 l2, 3 l3, n numa, p package, R remote. */
+static void print_pair_classes(const sb_topo_t *t, const int *pus, int n)
+{
+	static const char letter[SB_DIST_NCLASSES] = {'S', 't', '2', '3', 'n', 'p', 'R'};
+	int count[SB_DIST_NCLASSES] = {0};
+
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++) {
+			sb_dist_t d = sb_topo_classify(t, pus[i], pus[j]);
+			if (d < SB_DIST_NCLASSES)
+				count[d]++;
+		}
+	printf("\n# thread pairs by distance class:");
+	for (int c = 0; c < SB_DIST_NCLASSES; c++)
+		if (count[c])
+			printf(" %s %d", sb_dist_name((sb_dist_t)c), count[c]);
+	printf("\n");
+	if (n > 64)
+		return;
+	printf("# pair matrix: S self, t smt, 2 l2, 3 l3, n numa, p package, R remote\n#      ");
+	for (int j = 0; j < n; j++)
+		printf("%c", '0' + j % 10);
+	printf("\n");
+	for (int i = 0; i < n; i++) {
+		printf("# %4d ", i);
+		for (int j = 0; j < n; j++) {
+			sb_dist_t d = sb_topo_classify(t, pus[i], pus[j]);
+			putchar(i == j ? '.' : d < SB_DIST_NCLASSES ? letter[d] : '?');
+		}
+		putchar('\n');
+	}
 }
 
 typedef struct cfg {
@@ -449,6 +578,7 @@ int main(int argc, char **argv)
 		       ov == 1 ? " (oversubscribed: more threads than PUs)" : "",
 		       o->topology[0] ? o->topology : "this machine");
 		sb_plan_print(stdout, ctx.topo, pus, maxt);
+		print_pair_classes(ctx.topo, pus, maxt);
 		free(pus);
 		return 0;
 	}
@@ -474,12 +604,15 @@ int main(int argc, char **argv)
 	if (!meta.clock.invariant)
 		fprintf(stderr, "run-bench: warning: the TSC is not invariant; latencies may be wrong\n");
 
+	if (o->c2c)
+		measure_c2c(o, &ctx, &meta);
+
 	/* Configurations, and their repetitions in a seeded shuffled order. */
 	int ncfg = o->nlocks * o->ntcounts;
-	cfg_t *cfgs = calloc((size_t)ncfg, sizeof(*cfgs));
+	cfg_t *cfgs = calloc((size_t)ncfg + 1, sizeof(*cfgs));
 	int nrun = ncfg * o->repeat;
-	int *order = calloc((size_t)nrun, sizeof(int));
-	sb_rep_t **reps = calloc((size_t)nrun, sizeof(*reps));
+	int *order = calloc((size_t)nrun + 1, sizeof(int));
+	sb_rep_t **reps = calloc((size_t)nrun + 1, sizeof(*reps));
 	if (!cfgs || !order || !reps)
 		return 1;
 	for (int l = 0; l < o->nlocks; l++)
@@ -560,7 +693,8 @@ int main(int argc, char **argv)
 	}
 	meta.complete = status == 0;
 
-	print_summary(o, cfgs, ncfg, reps, nreps);
+	if (ncfg)
+		print_summary(o, cfgs, ncfg, reps, nreps);
 	if (sb_results_write(dir, &ctx, &meta, reps, nreps) != 0)
 		return 1;
 	char final[2 * PATH_MAX + 128];

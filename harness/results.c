@@ -118,8 +118,12 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	      "duration_s,acquisitions,throughput_ops_s,jain,min_max_ratio,fairness_factor,starved,"
 	      "handoffs,reacquires,idle_acquires,timed_acquisitions,handoff_p50_ns,handoff_p90_ns,"
 	      "handoff_p99_ns,handoff_p999_ns,handoff_max_ns,acquire_p50_ns,acquire_p99_ns,acquire_max_ns,"
-	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op",
+	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op,"
+	      "virtual_nodes,handoff_local_share",
 	      f);
+	for (int c = 0; c < SB_DIST_NCLASSES; c++)
+		fprintf(f, ",handoff_share_%s,handoff_p50_%s_ns,handoff_vs_c2c_%s", sb_dist_name((sb_dist_t)c),
+			sb_dist_name((sb_dist_t)c), sb_dist_name((sb_dist_t)c));
 	char cb[160];
 	for (int k = 0; k < sb_counters_n(); k++)
 		fprintf(f, ",%s_per_op", ctr_col(k, cb, sizeof(cb)));
@@ -163,6 +167,14 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_d(f, r->steal_ms, 1);
 		put_u(f, (uint64_t)r->preempted, 1);
 		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
+		put_u(f, (uint64_t)ctx->o->virtual_nodes, 1);
+		put_d(f, r->local_share, 4);
+		for (int c = 0; c < SB_DIST_NCLASSES; c++) {
+			int tracked = r->npairs >= 0, has = tracked && r->class_count[c] > 0;
+			put_d(f, tracked && r->handoffs ? (double)r->class_count[c] / (double)r->handoffs : NAN, 4);
+			put_u(f, r->class_p50[c], has);
+			put_d(f, has && ctx->c2c_floor[c] > 0 ? (double)r->class_p50[c] / ctx->c2c_floor[c] : NAN, 2);
+		}
 		for (int k = 0; k < sb_counters_n(); k++)
 			put_d(f, r->ctr_per_op[k], 4);
 		fputc('\n', f);
@@ -261,6 +273,21 @@ static int write_histograms(const char *dir, const sb_meta_t *m, sb_rep_t *const
 	return commit(f, dir, "histograms.csv", tmp);
 }
 
+static int write_c2c(const char *dir, const sb_meta_t *m)
+{
+	char tmp[PATH_MAX + 64];
+	FILE *f = open_tmp(dir, "c2c.csv", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	fputs("from_pu,to_pu,class,median_ns,min_ns,samples,offset_ns\n", f);
+	for (int i = 0; i < m->nc2c; i++) {
+		const sb_c2c_row_t *c = &m->c2c[i];
+		fprintf(f, "%d,%d,%s,%.1f,%.1f,%d,%.1f\n", c->from_pu, c->to_pu, sb_dist_name(c->cls), c->median_ns,
+			c->min_ns, c->samples, c->offset_ns);
+	}
+	return commit(f, dir, "c2c.csv", tmp);
+}
+
 static void kv_s(FILE *f, const char *k, const char *v, int last)
 {
 	fprintf(f, "  \"%s\": ", k);
@@ -317,6 +344,12 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 	kv_s(f, "workload", "max-contention", 0);
 	kv_s(f, "placement", o->placement_str, 0);
 	fprintf(f, "  \"lock_node\": %d,\n", o->lock_node);
+	fprintf(f, "  \"virtual_nodes\": %d,\n", o->virtual_nodes);
+	fprintf(f, "  \"c2c_pairs\": %d,\n", m->nc2c);
+	if (m->nc2c > 0)
+		fprintf(f, "  \"tsc_offset_max_ns\": %.1f,\n", m->tsc_offset_max_ns);
+	else
+		fputs("  \"tsc_offset_max_ns\": null,\n", f);
 	fprintf(f, "  \"duration_ns\": %llu,\n  \"warmup_ns\": %llu,\n  \"timed_ns\": %llu,\n  \"repeat\": %d,\n",
 		(unsigned long long)o->duration_ns, (unsigned long long)o->warmup_ns,
 		(unsigned long long)o->timed_ns, o->repeat);
@@ -349,6 +382,8 @@ int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m
 	rc |= write_handoffs(dir, m, reps, nreps);
 	rc |= write_histograms(dir, m, reps, nreps);
 	rc |= write_meta(dir, ctx, m);
+	if (m->nc2c > 0)
+		rc |= write_c2c(dir, m);
 	snprintf(tmp, sizeof(tmp), "%s/topology.xml.tmp", dir);
 	snprintf(dst, sizeof(dst), "%s/topology.xml", dir);
 	if (sb_topo_export_xml(ctx->topo, tmp) != 0 || rename(tmp, dst) != 0) {

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "c2c.h"
 #include "clock.h"
 #include "run.h"
 
@@ -20,6 +21,9 @@ typedef struct sb_meta {
 	char stop_reason[128]; /* "" when complete */
 	sb_clock_info_t clock;
 	int nconfigs;
+	sb_c2c_row_t *c2c; /* --c2c rows, nc2c of them */
+	int nc2c;
+	double tsc_offset_max_ns; /* largest |offset| between two cores' counters seen by --c2c */
 } sb_meta_t;
 
 /*

@@ -78,6 +78,7 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 	r->wc[tid].ct = sb_counters_n() ? sb_counters_thread_init(err, sizeof(err)) : NULL;
 	if (sb_counters_n() && !r->wc[tid].ct)
 		fprintf(stderr, "run-bench: warning: thread %u: no PAPI event set (%s); its counters are NA\n", tid, err);
+	sb_thread_node = w->node; /* NUMA-aware locks read it in node_init */
 	r->im->node_init(b->nodes[tid], tid);
 	/* Pairs with the runner's acquire load: our setup is visible before it starts the phases. */
 	atomic_fetch_add_explicit(&b->ready, 1, memory_order_release);
@@ -198,6 +199,32 @@ static size_t round_up(size_t v, size_t a)
 	return (v + a - 1) / a * a;
 }
 
+/* Median of a pair histogram (sb_phist_index buckets) holding count values:
+ * the middle of the bucket that holds rank ceil(count/2). */
+static uint64_t phist_median(const uint32_t *h, uint64_t count)
+{
+	uint64_t want = (count + 1) / 2, seen = 0;
+	for (unsigned j = 0; j < SB_PHIST_N; j++) {
+		seen += h[j];
+		if (seen >= want) {
+			if (j < 4)
+				return j;
+			unsigned msb = j / 4, sub = j % 4;
+			uint64_t lo = (UINT64_C(1) << msb) + ((uint64_t)sub << (msb - 2));
+			return lo + ((UINT64_C(1) << (msb - 2)) - 1) / 2;
+		}
+	}
+	return 0;
+}
+
+int sb_run_thread_node(const sb_runctx_t *ctx, int pu)
+{
+	if (ctx->o->virtual_nodes > 0)
+		return (int)((long)pu * ctx->o->virtual_nodes / ctx->npus_total) % ctx->o->virtual_nodes;
+	int nd = sb_topo_pu_node(ctx->topo, pu);
+	return nd < 0 ? 0 : nd;
+}
+
 /* Merge per-thread results into the repetition's figures. */
 static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 {
@@ -290,6 +317,7 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 
 	/* Handoff pairs by PU (several threads share a PU when oversubscribed). */
 	r->npairs = -1;
+	r->local_share = NAN;
 	if (b->w[0].pair_count) {
 		int cap = n * n, np = 0;
 		r->pairs = calloc((size_t)cap, sizeof(*r->pairs));
@@ -315,25 +343,34 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 					hist[(size_t)k * SB_PHIST_N + j] += b->w[to].pair_hist[(size_t)from * SB_PHIST_N + j];
 			}
 		}
-		for (int k = 0; k < np; k++) {
-			/* median: the bucket holding rank ceil(count/2); report its geometric middle */
-			uint64_t want = (r->pairs[k].count + 1) / 2, seen = 0;
-			for (int j = 0; j < SB_PHIST_N; j++) {
-				seen += hist[(size_t)k * SB_PHIST_N + j];
-				if (seen >= want) {
-					uint64_t lo, hi;
-					if (j < 4) {
-						lo = (uint64_t)j;
-						hi = lo;
-					} else {
-						unsigned msb = (unsigned)j / 4, sub = (unsigned)j % 4;
-						lo = (UINT64_C(1) << msb) + ((uint64_t)sub << (msb - 2));
-						hi = lo + (UINT64_C(1) << (msb - 2)) - 1;
-					}
-					r->pairs[k].p50_ns = (lo + hi) / 2;
-					break;
-				}
+		/* By distance class, and the share that stays inside one (virtual) node. */
+		uint32_t *chist = calloc((size_t)SB_DIST_NCLASSES * SB_PHIST_N, sizeof(uint32_t));
+		uint64_t local = 0, all = 0;
+		if (!chist) {
+			fprintf(stderr, "spinbench: out of memory\n");
+			exit(1);
+		}
+		for (int to = 0; to < n; to++)
+			for (int from = 0; from < n; from++) {
+				uint64_t cnt = b->w[to].pair_count[from];
+				all += cnt;
+				if (b->w[to].node == b->w[from].node)
+					local += cnt;
 			}
+		for (int k = 0; k < np; k++) {
+			int cl = r->pairs[k].cls < SB_DIST_NCLASSES ? (int)r->pairs[k].cls : SB_DIST_REMOTE;
+			r->class_count[cl] += r->pairs[k].count;
+			for (int j = 0; j < SB_PHIST_N; j++)
+				chist[(size_t)cl * SB_PHIST_N + j] += hist[(size_t)k * SB_PHIST_N + j];
+		}
+		for (int cl = 0; cl < SB_DIST_NCLASSES; cl++)
+			r->class_p50[cl] =
+				r->class_count[cl] ? phist_median(chist + (size_t)cl * SB_PHIST_N, r->class_count[cl]) : 0;
+		r->local_share = all ? (double)local / (double)all : NAN;
+		free(chist);
+		for (int k = 0; k < np; k++) {
+			/* median: the bucket holding rank ceil(count/2); report its middle */
+			r->pairs[k].p50_ns = phist_median(hist + (size_t)k * SB_PHIST_N, r->pairs[k].count);
 		}
 		r->npairs = np;
 		free(hist);
@@ -424,6 +461,7 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		sb_hist_init(w->h_acquire);
 		sb_hist_init(w->h_hold);
 		w->pu = pus[i];
+		w->node = sb_run_thread_node(ctx, pus[i]);
 	}
 	R.ctx = ctx;
 	R.im = im;

@@ -31,6 +31,8 @@ typedef struct sb_opts {
 	char topology[PATH_MAX];
 	char counters_str[512];
 	int plan_only, quiet, progress, no_plots;
+	int virtual_nodes; /* 0: real nodes; K: the PUs split into K pretend nodes */
+	int c2c;           /* --c2c */
 	uint64_t seed;
 	int defaults_run; /* no option given: the default sweep */
 	char cmdline[8192];
@@ -79,12 +81,17 @@ typedef struct sb_rep {
 	sb_pair_row_t *pairs;
 	int npairs; /* -1: pairs not tracked (too many threads) */
 	sb_hist_t *h_handoff, *h_acquire, *h_hold; /* merged */
+	uint64_t class_count[SB_DIST_NCLASSES]; /* handoffs by distance class (pairs tracked) */
+	uint64_t class_p50[SB_DIST_NCLASSES];
+	double local_share; /* handoffs between threads of one (virtual) node; NAN if not tracked */
 } sb_rep_t;
 
 typedef struct sb_runctx {
 	const sb_opts_t *o;
 	sb_topo_t *topo;
 	int usable_pus;
+	int npus_total; /* PUs of the machine (virtual nodes split them) */
+	double c2c_floor[SB_DIST_NCLASSES]; /* median one-way ns per class from --c2c; 0 = not measured */
 	double ns_per_tick;
 	char err[512]; /* the reason of a failed repetition */
 } sb_runctx_t;
@@ -102,5 +109,8 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 extern volatile int sb_stop_signal;
 
 void sb_rep_free(sb_rep_t *r);
+
+/* The node a thread on this PU belongs to: its NUMA node, or its virtual node. */
+int sb_run_thread_node(const sb_runctx_t *ctx, int pu);
 
 #endif

@@ -61,6 +61,8 @@ bad "--seed: invalid value 'abc'" --seed=abc
 bad "--machine: invalid name 'a/b'" --machine=a/b
 bad "unexpected argument 'extra'" extra
 bad "--counters: unknown event 'PAPI_BOGUS'" --counters=PAPI_BOGUS
+bad "--virtual-nodes: invalid value '0'" --virtual-nodes=0
+bad "--virtual-nodes: invalid value '3'" --virtual-nodes=3
 
 # --list: every registered lock with its family
 "$BIN" --list >"$T/list"
@@ -190,6 +192,38 @@ for t in csv.DictReader(open(d + "/threads.csv")):
     assert t["sde_acquisitions"] == t["acquisitions"], t
     assert t["sde_handoffs"] == t["handoffs_in"], t
 EOF
+
+# NUMA: virtual nodes, handoffs by distance, the core-to-core floor
+"$BIN" --lock=mcs,cna,cohort --threads=4 --virtual-nodes=2 --duration=300ms --repeat=1 --quiet --out="$T/vn" >"$T/out" 2>"$T/err"
+rc=$?
+python3 - "$T/vn" <<'EOF' >"$T/py" 2>&1 && ok "--virtual-nodes=2: handoff_local_share of cna and cohort above mcs, zero violations" || nok "virtual nodes" "exit $rc: $(cat "$T/py" "$T/err")"
+import csv, json, sys
+d = sys.argv[1]
+rows = {r["lock"]: r for r in csv.DictReader(open(d + "/summary.csv"))}
+assert json.load(open(d + "/meta.json"))["virtual_nodes"] == 2
+for r in rows.values():
+    assert r["violations"] == "0" and r["virtual_nodes"] == "2", r
+    shares = sum(float(r["handoff_share_" + c]) for c in ["self", "smt", "l2", "l3", "numa", "package", "remote"])
+    assert abs(shares - 1) < 1e-3 or int(r["handoffs"]) == 0, shares
+m = float(rows["mcs"]["handoff_local_share"])
+for l in ["cna", "cohort"]:
+    assert float(rows[l]["handoff_local_share"]) > m, (l, rows[l]["handoff_local_share"], m)
+EOF
+"$BIN" --c2c --lock=mcs --threads=2 --duration=100ms --repeat=1 --quiet --out="$T/c2c" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q "core-to-core latency" "$T/out" && [ "$(wc -l <"$T/c2c/c2c.csv")" -ge 2 ] &&
+	python3 -c "
+import csv, json, sys
+c = list(csv.DictReader(open('$T/c2c/c2c.csv')))
+assert all(0 < float(x['median_ns']) < 100000 for x in c)
+m = json.load(open('$T/c2c/meta.json'))
+assert m['tsc_offset_max_ns'] is not None
+r = next(csv.DictReader(open('$T/c2c/summary.csv')))
+cl = c[0]['class']
+assert r['handoff_vs_c2c_' + cl] != 'NA', r['handoff_vs_c2c_' + cl]
+"; then ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_vs_c2c"; else nok "--c2c" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+"$BIN" --plan --topology="$TOPO/intel-2s-2n8c2t.xml" --placement=compact --threads=4 >"$T/plan" 2>&1
+grep -q "pair matrix" "$T/plan" && grep -q "smt" "$T/plan" && ok "--plan prints each thread pair's distance class" || nok "--plan pair classes" "$(cat "$T/plan")"
 
 # A real lock with violations fails the run (exit 1); the results are still written.
 SPINBENCH_TEST_LOCKS=1 "$BIN" --lock=busted --threads=2 --duration=300ms --repeat=1 --quiet --out="$T/busted" >"$T/out" 2>"$T/err"
