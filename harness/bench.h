@@ -20,8 +20,10 @@
 
 #include "arch.h"
 #include "counters.h"
+#include "ds.h"
 #include "guard.h"
 #include "stats.h"
+#include "workload.h"
 
 enum sb_phase { SB_PH_WAIT, SB_PH_WARMUP, SB_PH_MEASURE, SB_PH_TIMED, SB_PH_STOP };
 
@@ -46,6 +48,22 @@ typedef struct sb_handoff_slot {
 	volatile uint64_t release_ts;
 } sb_handoff_slot_t;
 
+/*
+ * One lock instance (--locks=N gives N): the lock, its handoff slot, its
+ * guard, and the data it protects: cs-lines lines (line0 is inside the
+ * lock's own cache line with --data=colocated) and the workload's data
+ * structure.  All of it on the lock's NUMA node.
+ */
+typedef struct sb_inst {
+	void *lock;
+	sb_handoff_slot_t *slot;
+	sb_guard_t *guard;
+	volatile uint64_t *line0; /* first protected line */
+	volatile uint64_t *rest;  /* lines 1 .. cs_lines-1, one word per 64 bytes */
+	sb_ht_t *ht;
+	sb_list_t *list;
+} sb_inst_t;
+
 /* One worker's results, padded so that no two workers share a line. */
 typedef struct sb_worker {
 	SB_ALIGNED uint64_t acq_measured; /* acquisitions in the measured window */
@@ -62,6 +80,13 @@ typedef struct sb_worker {
 	long invol_csw, vol_csw;          /* over the measured window */
 	uint64_t runq_delay_ns;           /* schedstat, over the measured window; UINT64_MAX if unreadable */
 	long long ctr[SB_CTR_MAX];        /* PAPI counters over the window (handoffs: the timed phase); -1 = NA */
+	/* workloads (the general loop) */
+	uint64_t reads_measured, writes_measured; /* in the window */
+	uint64_t long_holds;              /* timed phase: holds above the hold limit */
+	sb_hist_t *h_acq_read;            /* timed phase, shared (read) acquisitions; NULL in the plain loop */
+	sb_think_t *think;
+	int64_t *tally;                   /* [instance]: data-structure inserts - deletes that succeeded */
+	uint64_t sink;                    /* sum of what reads saw (keeps them from being optimised out) */
 	char bind_err[160];
 } sb_worker_t;
 
@@ -70,6 +95,19 @@ typedef struct sb_bench {
 	sb_guard_t *guard;
 	sb_handoff_slot_t *slot;
 	void **nodes; /* per-thread queue nodes */
+	/* The workload.  general = 0: max-contention, the plain loop (one lock,
+	 * empty critical section, no think time, all exclusive). */
+	int general;
+	int rw;        /* the lock has a shared mode: reads take it shared */
+	sb_inst_t *inst;
+	int ninst;
+	int cs_lines;
+	uint64_t cs_iters;       /* calibrated delay iterations inside the critical section */
+	uint64_t hold_limit_ticks;
+	sb_ds_kind_t ds;
+	sb_ds_mix_t mix;
+	const sb_workload_t *wl;
+	uint64_t seed;
 	int nthreads;
 	double ns_per_tick;
 	SB_ALIGNED atomic_int phase;

@@ -30,6 +30,7 @@
 #include "run.h"
 #include "stats.h"
 #include "topo.h"
+#include "workload.h"
 
 /* The default sweep: the canonical lock of each family and two references. */
 static const char *const default_locks = "ttas,mcs,rw-wpref,pthread-mutex,ck-mcs";
@@ -63,6 +64,11 @@ static void usage(FILE *f)
 	      "  --list-counters    what this machine can count, and why not for the rest\n"
 	      "  --virtual-nodes=K  split the PUs into K pretend NUMA nodes (for NUMA-aware locks on a\n"
 	      "                     one-node machine; marked in the results)\n"
+	      "  --workload=NAME    a preset from workloads/ (default max-contention); --list-workloads\n"
+	      "  --cs=TIME --think=TIME|uniform:A-B|exp:MEAN --cs-lines=K --data=separate|colocated\n"
+	      "  --locks=N --read-ratio=F --writers=K --hold-limit=TIME --ds=none|hashtable|list\n"
+	      "  --ds-mix=L/I/D --ds-keys=N\n"
+	      "                     workload parameters, over the preset's (see workloads/README.md)\n"
 	      "  --c2c              measure the core-to-core latency floor between the planned PUs first\n"
 	      "                     (alone: only that); writes c2c.csv\n"
 	      "  --help             this text\n"
@@ -133,7 +139,7 @@ static uint64_t splitmix(uint64_t *s)
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
 	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR,
-	O_VNODES, O_C2C
+	O_VNODES, O_C2C, O_WORKLOAD, O_LISTWL, O_WLOPT
 };
 
 static const struct option longopts[] = {
@@ -158,6 +164,20 @@ static const struct option longopts[] = {
 	{"list-counters", no_argument, 0, O_LISTCTR},
 	{"virtual-nodes", required_argument, 0, O_VNODES},
 	{"c2c", no_argument, 0, O_C2C},
+	{"workload", required_argument, 0, O_WORKLOAD},
+	{"list-workloads", no_argument, 0, O_LISTWL},
+	/* workload parameters: applied over the preset, in order (harness/workload.h) */
+	{"cs", required_argument, 0, O_WLOPT},
+	{"think", required_argument, 0, O_WLOPT},
+	{"cs-lines", required_argument, 0, O_WLOPT},
+	{"data", required_argument, 0, O_WLOPT},
+	{"locks", required_argument, 0, O_WLOPT},
+	{"read-ratio", required_argument, 0, O_WLOPT},
+	{"writers", required_argument, 0, O_WLOPT},
+	{"hold-limit", required_argument, 0, O_WLOPT},
+	{"ds", required_argument, 0, O_WLOPT},
+	{"ds-mix", required_argument, 0, O_WLOPT},
+	{"ds-keys", required_argument, 0, O_WLOPT},
 	{0, 0, 0, 0},
 };
 
@@ -165,7 +185,8 @@ static const struct option longopts[] = {
 static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 {
 	const char *lock_s = NULL, *threads_s = NULL, *timed_s = NULL, *lnode_s = NULL, *seed_s = NULL;
-	const char *ctr_s = NULL, *vnodes_s = NULL;
+	const char *ctr_s = NULL, *vnodes_s = NULL, *wl_name = NULL, *wl_opt[64], *wl_val[64];
+	int nwl = 0, list_wl = 0;
 	int list_ctr = 0;
 	char err[2048];
 	int c, given = 0;
@@ -184,9 +205,18 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 					      i ? argv[i] : "run-bench");
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	int li;
+	while ((c = getopt_long(argc, argv, "", longopts, &li)) != -1) {
 		given++;
 		switch (c) {
+		case O_WORKLOAD: wl_name = optarg; break;
+		case O_LISTWL: list_wl = 1; break;
+		case O_WLOPT:
+			if (nwl < (int)(sizeof(wl_opt) / sizeof(wl_opt[0]))) {
+				wl_opt[nwl] = longopts[li].name;
+				wl_val[nwl++] = optarg;
+			}
+			break;
 		case O_LOCK: lock_s = optarg; break;
 		case O_THREADS: threads_s = optarg; break;
 		case O_DURATION:
@@ -241,6 +271,22 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 	if (optind < argc)
 		bad("unexpected argument '%s'", argv[optind]);
 	o->defaults_run = given == 0;
+	const char *wd = getenv("SPINBENCH_WORKLOADS");
+	snprintf(o->workloads_dir, sizeof(o->workloads_dir), "%s", wd && *wd ? wd : "workloads");
+	if (list_wl) {
+		if (sb_workload_list(stdout, o->workloads_dir) < 0) {
+			fprintf(stderr, "run-bench: cannot read the presets in %s\n", o->workloads_dir);
+			exit(1);
+		}
+		exit(0);
+	}
+	/* The workload: the preset, then each parameter given, in order. */
+	sb_workload_default(&o->wl);
+	if (wl_name && sb_workload_load(&o->wl, o->workloads_dir, wl_name, err, sizeof(err)))
+		bad("%s", err);
+	for (int i = 0; i < nwl; i++)
+		if (sb_workload_set(&o->wl, wl_opt[i], wl_val[i], err, sizeof(err)))
+			bad("%s", err);
 	if (list_ctr) {
 		if (sb_counters_setup(ctr_s ? ctr_s : "default", err, sizeof(err)) < 0)
 			bad("%s", err);
@@ -312,6 +358,9 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 	o->timed_ns = o->duration_ns / 2;
 	if (timed_s && sb_parse_time_ns(timed_s, &o->timed_ns, 1))
 		bad("--timed: invalid time '%s' (a number with a unit: ns, us, ms, s)", timed_s);
+	for (int i = 0; i < o->ntcounts; i++)
+		if (sb_workload_validate(&o->wl, o->tcounts[i], err, sizeof(err)))
+			bad("%s", err);
 	if (lnode_s) {
 		if (sb_parse_u64(lnode_s, &v) || v > INT_MAX || !sb_topo_has_node(ctx->topo, (int)v))
 			bad("--lock-node: no NUMA node '%s' on this machine", lnode_s);
@@ -483,6 +532,8 @@ static double g_tput(const sb_rep_t *r) { return r->throughput; }
 static double g_jain(const sb_rep_t *r) { return r->jain; }
 static double g_hp50(const sb_rep_t *r) { return r->handoffs ? (double)r->ho_p50 : NAN; }
 static double g_hp99(const sb_rep_t *r) { return r->handoffs ? (double)r->ho_p99 : NAN; }
+static double g_rd50(const sb_rep_t *r) { return r->timed_reads ? (double)r->rd_p50 : NAN; }
+static double g_wr50(const sb_rep_t *r) { return r->timed_writes ? (double)r->wr_p50 : NAN; }
 
 static void fmt_ns(char *b, size_t n, double v)
 {
@@ -513,11 +564,17 @@ static void fmt_rate(char *b, size_t n, double v)
 /* The human summary: one line per configuration, medians over repetitions. */
 static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_rep_t **reps, int nreps)
 {
-	printf("%-14s %7s %10s %7s %9s %9s %6s  %s\n", "lock", "threads", "ops/s", "jain", "ho_p50", "ho_p99",
-	       "viol", "notes");
+	/* Workloads with reads show read and write acquire latencies side by side. */
+	const sb_workload_t *wl = &o->wl;
+	int rw = wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
+	printf("# workload %s\n", wl->name);
+	printf("%-14s %7s %10s %7s %9s %9s", "lock", "threads", "ops/s", "jain", "ho_p50", "ho_p99");
+	if (rw)
+		printf(" %9s %9s %6s", "rd_p50", "wr_p50", "reads");
+	printf(" %6s  %s\n", "viol", "notes");
 	for (int c = 0; c < ncfg; c++) {
 		int n = 0, starved = 0, over = 0, preempted = 0;
-		uint64_t viol = 0;
+		uint64_t viol = 0, lh = 0, rd = 0, acq = 0, dsp = 0;
 		for (int i = 0; i < nreps; i++)
 			if (reps[i]->cfg == c) {
 				n++;
@@ -525,10 +582,14 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 				starved += reps[i]->starved;
 				over |= reps[i]->oversubscribed;
 				preempted += reps[i]->preempted;
+				lh += reps[i]->long_holds;
+				rd += reps[i]->reads;
+				acq += reps[i]->acquisitions;
+				dsp += reps[i]->ds_problems;
 			}
 		if (!n)
 			continue;
-		char p50[32], p99[32], notes[256] = "";
+		char p50[32], p99[32], notes[384] = "";
 		fmt_ns(p50, sizeof(p50), median_of(reps, nreps, c, g_hp50));
 		fmt_ns(p99, sizeof(p99), median_of(reps, nreps, c, g_hp99));
 		if (starved * 2 > n) /* most repetitions: the median one starved */
@@ -539,6 +600,12 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 		if (preempted)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "preempted in %d of %d reps ",
 				 preempted, n);
+		if (lh)
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "long holds %llu (> %.0fus) ",
+				 (unsigned long long)lh, (double)wl->hold_limit_ns / 1e3);
+		if (dsp)
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s INVARIANTS BROKEN (%llu) ",
+				 wl->ds == SB_DS_HASHTABLE ? "HASHTABLE" : "LIST", (unsigned long long)dsp);
 		if (viol && !(cfgs[c].lock->flags & SB_F_NOLOCK))
 			strcat(notes, "MUTUAL EXCLUSION VIOLATED ");
 		else if (viol)
@@ -547,9 +614,15 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 			strcat(notes, "incomplete ");
 		char tp[32];
 		fmt_rate(tp, sizeof(tp), median_of(reps, nreps, c, g_tput));
-		printf("%-14s %7d %10s %7.3f %9s %9s %6llu  %s\n", cfgs[c].lock->name, cfgs[c].threads, tp,
-		       median_of(reps, nreps, c, g_jain), p50, p99,
-		       (unsigned long long)viol, notes);
+		printf("%-14s %7d %10s %7.3f %9s %9s", cfgs[c].lock->name, cfgs[c].threads, tp,
+		       median_of(reps, nreps, c, g_jain), p50, p99);
+		if (rw) {
+			char r50[32], w50[32];
+			fmt_ns(r50, sizeof(r50), median_of(reps, nreps, c, g_rd50));
+			fmt_ns(w50, sizeof(w50), median_of(reps, nreps, c, g_wr50));
+			printf(" %9s %9s %5.1f%%", r50, w50, acq ? 100.0 * (double)rd / (double)acq : 0.0);
+		}
+		printf(" %6llu  %s\n", (unsigned long long)viol, notes);
 	}
 	fflush(stdout);
 }
@@ -604,6 +677,15 @@ int main(int argc, char **argv)
 	if (!meta.clock.invariant)
 		fprintf(stderr, "run-bench: warning: the TSC is not invariant; latencies may be wrong\n");
 
+	/* The workload: the plain loop for max-contention, the general one otherwise. */
+	const sb_workload_t *wl = &o->wl;
+	ctx.wl = wl;
+	ctx.general = wl->cs_ns || !(wl->think_kind == SB_THINK_FIXED && wl->think_a_ns == 0) || wl->cs_lines ||
+		      wl->nlocks > 1 || wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
+	if (ctx.general) {
+		meta.delay_ns_per_iter = sb_delay_calibrate();
+		ctx.cs_iters = sb_delay_iters(wl->cs_ns);
+	}
 	if (o->c2c)
 		measure_c2c(o, &ctx, &meta);
 

@@ -119,7 +119,9 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	      "handoffs,reacquires,idle_acquires,timed_acquisitions,handoff_p50_ns,handoff_p90_ns,"
 	      "handoff_p99_ns,handoff_p999_ns,handoff_max_ns,acquire_p50_ns,acquire_p99_ns,acquire_max_ns,"
 	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op,"
-	      "virtual_nodes,handoff_local_share",
+	      "virtual_nodes,handoff_local_share,reads,writes,read_acquire_p50_ns,read_acquire_p99_ns,"
+	      "read_acquire_max_ns,write_acquire_p50_ns,write_acquire_p99_ns,write_acquire_max_ns,long_holds,"
+	      "ds_problems",
 	      f);
 	for (int c = 0; c < SB_DIST_NCLASSES; c++)
 		fprintf(f, ",handoff_share_%s,handoff_p50_%s_ns,handoff_vs_c2c_%s", sb_dist_name((sb_dist_t)c),
@@ -134,7 +136,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) &&
 			       strncmp(r->lock->name, "pthread", 7) != 0 && r->acquisitions > 0;
 		fprintf(f, "%s,%s,%s,%s,%s,%d,%s,%d,%d", m->run_id, ctx->o->machine, r->lock->name,
-			sb_family_name(r->lock->family), "max-contention", r->threads, ctx->o->placement_str,
+			sb_family_name(r->lock->family), ctx->wl->name, r->threads, ctx->o->placement_str,
 			distinct_pus(r), r->lock_node);
 		if (r->lock_node_real >= 0)
 			fprintf(f, ",%d", r->lock_node_real);
@@ -169,6 +171,16 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
 		put_u(f, (uint64_t)ctx->o->virtual_nodes, 1);
 		put_d(f, r->local_share, 4);
+		put_u(f, r->reads, 1);
+		put_u(f, r->writes, 1);
+		put_u(f, r->rd_p50, r->timed_reads > 0);
+		put_u(f, r->rd_p99, r->timed_reads > 0);
+		put_u(f, r->rd_max, r->timed_reads > 0);
+		put_u(f, r->wr_p50, r->timed_writes > 0);
+		put_u(f, r->wr_p99, r->timed_writes > 0);
+		put_u(f, r->wr_max, r->timed_writes > 0);
+		put_u(f, r->long_holds, 1);
+		put_u(f, r->ds_problems, ctx->wl->ds != SB_DS_NONE);
 		for (int c = 0; c < SB_DIST_NCLASSES; c++) {
 			int tracked = r->npairs >= 0, has = tracked && r->class_count[c] > 0;
 			put_d(f, tracked && r->handoffs ? (double)r->class_count[c] / (double)r->handoffs : NAN, 4);
@@ -182,7 +194,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	return commit(f, dir, "summary.csv", tmp);
 }
 
-static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *reps, int n)
+static int write_threads(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps, int n)
 {
 	char tmp[PATH_MAX + 64];
 	FILE *f = open_tmp(dir, "threads.csv", tmp, sizeof(tmp));
@@ -190,7 +202,7 @@ static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *r
 		return -1;
 	fputs("run_id,lock,threads,rep,thread,pu,node,acquisitions,share,timed_acquisitions,handoffs_in,"
 	      "acquire_p50_ns,acquire_p99_ns,acquire_max_ns,hold_p50_ns,spins_per_op,invol_csw,vol_csw,"
-	      "runq_delay_ns",
+	      "runq_delay_ns,reads,writes,long_holds",
 	      f);
 	char cb[160];
 	for (int k = 0; k < sb_counters_n(); k++)
@@ -216,6 +228,9 @@ static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *r
 			put_u(f, (uint64_t)x->invol_csw, 1);
 			put_u(f, (uint64_t)x->vol_csw, 1);
 			put_u(f, x->runq_delay_ns, x->runq_delay_ns != UINT64_MAX);
+			put_u(f, x->reads, 1);
+			put_u(f, ctx->general ? x->writes : x->acquisitions, 1);
+			put_u(f, x->long_holds, 1);
 			for (int k = 0; k < sb_counters_n(); k++) {
 				int ok = x->ctr[k] >= 0;
 				uint64_t den = strcmp(sb_counter_name(k), "handoffs") == 0 ? x->timed_acq : x->acquisitions;
@@ -341,7 +356,12 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 	sb_counters_json(f);
 	fputs(",\n", f);
 	kv_s(f, "counters_requested", o->counters_str, 0);
-	kv_s(f, "workload", "max-contention", 0);
+	kv_s(f, "workload", ctx->wl->name, 0);
+	sb_workload_describe(ctx->wl, buf, sizeof(buf));
+	kv_s(f, "workload_parameters", buf, 0);
+	kv_s(f, "workload_purpose", ctx->wl->purpose, 0);
+	fprintf(f, "  \"hold_limit_ns\": %llu,\n", (unsigned long long)ctx->wl->hold_limit_ns);
+	fprintf(f, "  \"delay_ns_per_iter\": %.4f,\n", m->delay_ns_per_iter);
 	kv_s(f, "placement", o->placement_str, 0);
 	fprintf(f, "  \"lock_node\": %d,\n", o->lock_node);
 	fprintf(f, "  \"virtual_nodes\": %d,\n", o->virtual_nodes);
@@ -378,7 +398,7 @@ int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m
 	int rc = 0;
 
 	rc |= write_summary(dir, ctx, m, reps, nreps);
-	rc |= write_threads(dir, m, reps, nreps);
+	rc |= write_threads(dir, ctx, m, reps, nreps);
 	rc |= write_handoffs(dir, m, reps, nreps);
 	rc |= write_histograms(dir, m, reps, nreps);
 	rc |= write_meta(dir, ctx, m);

@@ -23,7 +23,8 @@ typedef struct sb_meta {
 	int nconfigs;
 	sb_c2c_row_t *c2c; /* --c2c rows, nc2c of them */
 	int nc2c;
-	double tsc_offset_max_ns; /* largest |offset| between two cores' counters seen by --c2c */
+	double tsc_offset_max_ns;
+	double delay_ns_per_iter; /* the calibrated busy delay (general workloads); 0 = not used */ /* largest |offset| between two cores' counters seen by --c2c */
 } sb_meta_t;
 
 /*

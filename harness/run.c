@@ -293,8 +293,63 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 	}
 
 	/* A lost update of the plain counter is a violation too. */
-	uint64_t c = b->guard->counter;
+	uint64_t c = 0;
+	for (int k = 0; k < b->ninst; k++)
+		c += b->inst[k].guard->counter;
 	r->violations += c > writes ? c - writes : writes - c;
+
+	/* Reads and writes apart, and the data structures' invariants. */
+	if (b->general) {
+		sb_hist_t *hr = malloc(sizeof(sb_hist_t));
+		if (!hr) {
+			fprintf(stderr, "spinbench: out of memory\n");
+			exit(1);
+		}
+		sb_hist_init(hr);
+		for (int i = 0; i < n; i++) {
+			r->reads += b->w[i].reads_measured;
+			r->writes += b->w[i].writes_measured;
+			r->trow[i].reads = b->w[i].reads_measured;
+			r->trow[i].writes = b->w[i].writes_measured;
+			sb_hist_merge(hr, b->w[i].h_acq_read);
+		}
+		r->timed_reads = sb_hist_count(hr);
+		r->rd_p50 = sb_hist_percentile(hr, 50);
+		r->rd_p99 = sb_hist_percentile(hr, 99);
+		r->rd_max = sb_hist_max(hr);
+		/* writes alone, then every acquisition together for acquire_* */
+		r->timed_writes = sb_hist_count(r->h_acquire);
+		r->wr_p50 = sb_hist_percentile(r->h_acquire, 50);
+		r->wr_p99 = sb_hist_percentile(r->h_acquire, 99);
+		r->wr_max = sb_hist_max(r->h_acquire);
+		sb_hist_merge(r->h_acquire, hr);
+		r->acq_p50 = sb_hist_percentile(r->h_acquire, 50);
+		r->acq_p99 = sb_hist_percentile(r->h_acquire, 99);
+		r->acq_max = sb_hist_max(r->h_acquire);
+		free(hr);
+		for (int k = 0; k < b->ninst && b->ds != SB_DS_NONE; k++) {
+			int64_t expected = 0;
+			char desc[160] = "";
+			for (int i = 0; i < n; i++)
+				expected += b->w[i].tally[k];
+			int bad = b->ds == SB_DS_HASHTABLE ? sb_ht_check(b->inst[k].ht, expected, desc, sizeof(desc))
+							   : sb_list_check(b->inst[k].list, expected, desc, sizeof(desc));
+			if (bad > 0 && !r->ds_problems)
+				snprintf(r->ds_desc, sizeof(r->ds_desc), "%s", desc);
+			r->ds_problems += (uint64_t)(bad > 0 ? bad : 0);
+		}
+		r->violations += r->ds_problems;
+	} else {
+		r->writes = r->acquisitions;
+		r->timed_writes = sb_hist_count(r->h_acquire);
+		r->wr_p50 = sb_hist_percentile(r->h_acquire, 50);
+		r->wr_p99 = sb_hist_percentile(r->h_acquire, 99);
+		r->wr_max = sb_hist_max(r->h_acquire);
+	}
+	for (int i = 0; i < n; i++) {
+		r->long_holds += b->w[i].long_holds;
+		r->trow[i].long_holds = b->w[i].long_holds;
+	}
 	r->duration_s = window_s;
 	/* Preempted: on average every worker lost the CPU at least once in the
 	 * window, or the hypervisor stole more than 1% of it. */
@@ -411,21 +466,73 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 	r->oversubscribed = ov == 1;
 	r->lock_node = o->lock_node >= 0 ? o->lock_node : sb_topo_pu_node(ctx->topo, pus[0]);
 
-	/* The arena: lock, handoff slot and guard, each on its own lines, on the lock's node. */
+	/*
+	 * The arena: per lock instance, the lock, its protected lines, its
+	 * handoff slot and its guard, each on their own lines, all on the lock's
+	 * node; the data structure (hashtable, list) beside it on the same node.
+	 */
+	const sb_workload_t *wl = ctx->wl;
+	int ninst = wl->nlocks > 0 ? wl->nlocks : 1, K = wl->cs_lines;
 	size_t lock_sz = round_up(im->lock_size, SB_CACHELINE);
-	size_t arena_sz = round_up(lock_sz + sizeof(sb_handoff_slot_t) + sizeof(sb_guard_t), 4096);
+	size_t data_sz = round_up((size_t)(K > 0 ? K : 1) * SB_DATA_LINE, SB_CACHELINE);
+	size_t inst_sz = lock_sz + data_sz + sizeof(sb_handoff_slot_t) + sizeof(sb_guard_t);
+	size_t arena_sz = round_up(inst_sz * (size_t)ninst, 4096);
 	char *arena = alloc_on_node(arena_sz, r->lock_node);
-	if (!arena) {
+	R.b.inst = calloc((size_t)ninst, sizeof(sb_inst_t));
+	if (!arena || !R.b.inst) {
 		free(pus);
 		return snprintf(ctx->err, sizeof(ctx->err), "cannot allocate lock memory on node %d", r->lock_node), -1;
 	}
 	memset(arena, 0, arena_sz); /* first touch */
 	r->lock_node_real = page_node(arena);
-	R.b.lock = arena;
-	R.b.slot = (sb_handoff_slot_t *)(void *)(arena + lock_sz);
-	R.b.guard = (sb_guard_t *)(void *)(arena + lock_sz + sizeof(sb_handoff_slot_t));
-	R.b.slot->owner = SB_NO_OWNER;
-	im->init(R.b.lock);
+	size_t ds_sz = wl->ds == SB_DS_HASHTABLE ? SB_CACHELINE + sb_ht_mem_size(wl->ds_keys)
+		     : wl->ds == SB_DS_LIST	 ? SB_CACHELINE + sb_list_mem_size(wl->ds_keys)
+						 : 0;
+	for (int k = 0; k < ninst; k++) {
+		char *base = arena + (size_t)k * inst_sz;
+		sb_inst_t *in = &R.b.inst[k];
+		in->lock = base;
+		in->slot = (sb_handoff_slot_t *)(void *)(base + lock_sz + data_sz);
+		in->guard = (sb_guard_t *)(void *)(base + lock_sz + data_sz + sizeof(sb_handoff_slot_t));
+		in->slot->owner = SB_NO_OWNER;
+		if (wl->colocated) { /* line 0 right after the lock's own bytes, in its line */
+			in->line0 = (volatile uint64_t *)(void *)(base + round_up(im->hot_bytes, 8));
+			in->rest = (volatile uint64_t *)(void *)(base + lock_sz);
+		} else {
+			in->line0 = (volatile uint64_t *)(void *)(base + lock_sz);
+			in->rest = in->line0 + SB_DATA_LINE / sizeof(uint64_t);
+		}
+		if (ds_sz) {
+			char *d = alloc_on_node(ds_sz, r->lock_node);
+			if (!d) {
+				fprintf(stderr, "spinbench: out of memory\n");
+				exit(1);
+			}
+			memset(d, 0, ds_sz);
+			if (wl->ds == SB_DS_HASHTABLE) {
+				in->ht = (sb_ht_t *)(void *)d;
+				sb_ht_init(in->ht, wl->ds_keys, d + SB_CACHELINE);
+			} else {
+				in->list = (sb_list_t *)(void *)d;
+				sb_list_init(in->list, wl->ds_keys, d + SB_CACHELINE);
+			}
+		}
+		im->init(in->lock);
+	}
+	R.b.lock = R.b.inst[0].lock;
+	R.b.slot = R.b.inst[0].slot;
+	R.b.guard = R.b.inst[0].guard;
+	R.b.ninst = ninst;
+	R.b.general = ctx->general;
+	R.b.rw = (lock->flags & SB_F_RW) != 0;
+	R.b.cs_lines = K;
+	R.b.cs_iters = ctx->cs_iters;
+	R.b.hold_limit_ticks = (uint64_t)((double)wl->hold_limit_ns / ctx->ns_per_tick);
+	R.b.ds = wl->ds;
+	if (wl->ds != SB_DS_NONE)
+		sb_ds_mix_init(&R.b.mix, wl);
+	R.b.wl = wl;
+	R.b.seed = ctx->o->seed ^ ((uint64_t)rep << 32) ^ (uint64_t)threads;
 
 	/* Per-thread state: nodes on the thread's own node, results, histograms. */
 	size_t node_sz = round_up(im->node_size, SB_CACHELINE);
@@ -450,6 +557,17 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		if (track_pairs) {
 			w->pair_count = calloc((size_t)threads, sizeof(uint32_t));
 			w->pair_hist = calloc((size_t)threads * SB_PHIST_N, sizeof(uint32_t));
+		}
+		if (R.b.general) {
+			w->h_acq_read = malloc(sizeof(sb_hist_t));
+			w->think = aligned_alloc(SB_CACHELINE, round_up(sizeof(sb_think_t), SB_CACHELINE));
+			w->tally = calloc((size_t)ninst, sizeof(int64_t));
+			if (!w->h_acq_read || !w->think || !w->tally) {
+				fprintf(stderr, "spinbench: out of memory\n");
+				exit(1);
+			}
+			sb_hist_init(w->h_acq_read);
+			sb_think_init(w->think, wl);
 		}
 		if (!R.b.nodes[i] || !w->h_handoff || !w->h_acquire || !w->h_hold ||
 		    (track_pairs && (!w->pair_count || !w->pair_hist))) {
@@ -547,7 +665,15 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		free(w->h_hold);
 		free(w->pair_count);
 		free(w->pair_hist);
+		free(w->h_acq_read);
+		free(w->think);
+		free(w->tally);
 	}
+	for (int k = 0; k < ninst && ds_sz; k++) {
+		sb_inst_t *in = &R.b.inst[k];
+		free_on_node(in->ht ? (void *)in->ht : (void *)in->list, ds_sz, r->lock_node);
+	}
+	free(R.b.inst);
 	free(R.b.nodes);
 	free(R.b.w);
 	free(R.th);

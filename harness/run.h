@@ -10,6 +10,7 @@
 #include "bench.h"
 #include "lockapi.h"
 #include "topo.h"
+#include "workload.h"
 
 #define SB_MAX_THREADS 4096
 #define SB_MAX_LOCKS 64
@@ -30,6 +31,8 @@ typedef struct sb_opts {
 	char machine[128];
 	char topology[PATH_MAX];
 	char counters_str[512];
+	char workloads_dir[PATH_MAX];
+	sb_workload_t wl;
 	int plan_only, quiet, progress, no_plots;
 	int virtual_nodes; /* 0: real nodes; K: the PUs split into K pretend nodes */
 	int c2c;           /* --c2c */
@@ -43,6 +46,7 @@ typedef struct sb_thread_row {
 	int tid, pu, node;
 	uint64_t acquisitions, timed_acq, handoffs_in;
 	uint64_t acquire_p50, acquire_p99, acquire_max, hold_p50;
+	uint64_t reads, writes, long_holds;
 	uint64_t spins;
 	long invol_csw, vol_csw;
 	uint64_t runq_delay_ns; /* UINT64_MAX: unreadable */
@@ -84,6 +88,11 @@ typedef struct sb_rep {
 	uint64_t class_count[SB_DIST_NCLASSES]; /* handoffs by distance class (pairs tracked) */
 	uint64_t class_p50[SB_DIST_NCLASSES];
 	double local_share; /* handoffs between threads of one (virtual) node; NAN if not tracked */
+	uint64_t reads, writes;  /* acquisitions of each kind in the window */
+	uint64_t rd_p50, rd_p99, rd_max, wr_p50, wr_p99, wr_max, timed_reads, timed_writes;
+	uint64_t long_holds;     /* timed phase: holds above the hold limit */
+	uint64_t ds_problems;    /* data-structure invariant violations found at the end */
+	char ds_desc[160];
 } sb_rep_t;
 
 typedef struct sb_runctx {
@@ -91,6 +100,9 @@ typedef struct sb_runctx {
 	sb_topo_t *topo;
 	int usable_pus;
 	int npus_total; /* PUs of the machine (virtual nodes split them) */
+	const sb_workload_t *wl; /* the workload of every configuration */
+	int general;             /* 0: max-contention, the plain loop */
+	uint64_t cs_iters;       /* the critical section's calibrated delay iterations */
 	double c2c_floor[SB_DIST_NCLASSES]; /* median one-way ns per class from --c2c; 0 = not measured */
 	double ns_per_tick;
 	char err[512]; /* the reason of a failed repetition */

@@ -10,6 +10,7 @@ trap 'rm -rf "$T"' EXIT
 RES=$T/results
 mkdir -p "$RES"
 export SPINBENCH_RESULTS=$RES
+export SPINBENCH_WORKLOADS=${SPINBENCH_WORKLOADS:-workloads}
 TOPO=${SB_TOPOLOGIES:-../shared/topologies}
 n=0 pass=0 failn=0
 
@@ -61,6 +62,15 @@ bad "--seed: invalid value 'abc'" --seed=abc
 bad "--machine: invalid name 'a/b'" --machine=a/b
 bad "unexpected argument 'extra'" extra
 bad "--counters: unknown event 'PAPI_BOGUS'" --counters=PAPI_BOGUS
+bad "--cs: invalid value '-1us'" --cs=-1us
+bad "--think: invalid value 'exp:'" --think=exp:
+bad "--read-ratio: invalid value '1.5'" --read-ratio=1.5
+bad "--writers" --writers=2 --threads=2
+bad "--workload: unknown preset 'nonesuch'" --workload=nonesuch
+mkdir -p "$T/wdir"
+printf 'purpose = broken\ncs = 100ns\nthis line is not a key value\n' >"$T/wdir/broken.conf"
+SPINBENCH_WORKLOADS="$T/wdir" bad "broken.conf" --workload=broken
+
 bad "--virtual-nodes: invalid value '0'" --virtual-nodes=0
 bad "--virtual-nodes: invalid value '3'" --virtual-nodes=3
 
@@ -224,6 +234,44 @@ assert r['handoff_vs_c2c_' + cl] != 'NA', r['handoff_vs_c2c_' + cl]
 "; then ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_vs_c2c"; else nok "--c2c" "exit $rc: $(cat "$T/out" "$T/err")"; fi
 "$BIN" --plan --topology="$TOPO/intel-2s-2n8c2t.xml" --placement=compact --threads=4 >"$T/plan" 2>&1
 grep -q "pair matrix" "$T/plan" && grep -q "smt" "$T/plan" && ok "--plan prints each thread pair's distance class" || nok "--plan pair classes" "$(cat "$T/plan")"
+
+# Workloads: every preset on mcs and rw-wpref, the negative controls, read ratio, writers
+for w in $("$BIN" --list-workloads | grep -E '^[a-z]' | awk '{print $1}'); do
+	"$BIN" --lock=mcs,rw-wpref --workload="$w" --threads=2 --duration=100ms --warmup=20ms --repeat=1 --quiet --out="$T/wl-$w" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 0 ] && python3 -c "
+import csv
+rows = list(csv.DictReader(open('$T/wl-$w/summary.csv')))
+assert len(rows) == 2 and all(r['violations'] == '0' and r['workload'] == '$w' for r in rows), rows
+assert all(r['ds_problems'] in ('0', 'NA') for r in rows)
+"; then ok "preset $w: mcs and rw-wpref, 2 threads, zero violations, invariants intact"; else nok "preset $w" "exit $rc: $(cat "$T/err")"; fi
+done
+for w in hashtable list; do
+	"$BIN" --lock=none --workload="$w" --think=0 --threads=2 --duration=300ms --repeat=1 --quiet --out="$T/nc-$w" >"$T/out" 2>"$T/err"
+	python3 -c "
+import csv
+r = next(csv.DictReader(open('$T/nc-$w/summary.csv')))
+assert int(r['ds_problems']) > 0, r['ds_problems']
+" && grep -q "INVARIANTS BROKEN" "$T/out" && ok "$w with none: the invariant check fails (negative control)" || nok "$w with none" "$(cat "$T/out" "$T/err")"
+done
+"$BIN" --lock=rw-wpref --read-ratio=0.9 --threads=2 --duration=200ms --repeat=1 --quiet --out="$T/rr" >"$T/out" 2>"$T/err"
+python3 -c "
+import csv
+r = next(csv.DictReader(open('$T/rr/summary.csv')))
+n = int(r['reads']) + int(r['writes'])
+assert n >= 10000, n
+f = int(r['reads']) / n
+assert abs(f - 0.9) <= 0.02, f
+assert r['read_acquire_p50_ns'] != 'NA' and r['write_acquire_p50_ns'] != 'NA'
+" && ok "--read-ratio=0.9: read fraction within 2 points over >= 10000 acquisitions; read and write latencies apart" || nok "--read-ratio=0.9" "$(cat "$T/err")"
+"$BIN" --lock=rw-wpref --writers=1 --threads=2 --duration=200ms --repeat=1 --quiet --out="$T/wr" >"$T/out" 2>"$T/err"
+python3 -c "
+import csv
+t = list(csv.DictReader(open('$T/wr/threads.csv')))
+writers = [x for x in t if int(x['writes']) > 0]
+assert len(writers) == 1 and int(writers[0]['reads']) == 0, t
+assert all(int(x['writes']) == 0 for x in t if x not in writers)
+" && ok "--writers=1 --threads=2: exactly one writer thread" || nok "--writers=1" "$(cat "$T/err")"
 
 # A real lock with violations fails the run (exit 1); the results are still written.
 SPINBENCH_TEST_LOCKS=1 "$BIN" --lock=busted --threads=2 --duration=300ms --repeat=1 --quiet --out="$T/busted" >"$T/out" 2>"$T/err"
