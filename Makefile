@@ -39,7 +39,7 @@ HARN_SRC  := $(filter-out harness/stamp.c harness/main.c,$(wildcard harness/*.c)
 LIB_OBJS  := $(HARN_SRC:harness/%.c=$(B)/h_%.o) $(LOCK_CSRC:locks/%.c=$(B)/l_%.o) $(LOCK_OBJS)
 TESTS     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
-.PHONY: all test check tsan asan bench deps clean unit cross
+.PHONY: all test check tsan asan bench deps clean unit cross FORCE
 all: $(B)/spinbench
 
 deps:
@@ -52,6 +52,15 @@ $(B)/.deps-ok: scripts/deps.sh
 
 $(B)/lock_%.o: harness/stamp.c locks/%.h | $(B)/.deps-ok
 	$(call say,STAMP,$*)$(CC) $(ALL_CFLAGS) -DSB_WITH_BENCH -DSB_ID=$* -include locks/$*.h -c $< -o $@
+
+# results.c records the commit and the flags: rebuilt when either changes.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+$(B)/build-id: FORCE
+	@mkdir -p $(B)
+	@echo '$(GIT_COMMIT) $(CFLAGS) $(SAN)' | cmp -s - $@ || echo '$(GIT_COMMIT) $(CFLAGS) $(SAN)' > $@
+$(B)/h_results.o: $(B)/build-id
+$(B)/h_results.o: ALL_CFLAGS += -DSB_GIT_COMMIT='"$(GIT_COMMIT)"' -DSB_BUILD_CFLAGS='"$(strip $(CFLAGS) $(SAN))"'
+FORCE:
 
 $(B)/h_%.o: harness/%.c | $(B)/.deps-ok
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@

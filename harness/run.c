@@ -351,9 +351,10 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 		r->trow[i].long_holds = b->w[i].long_holds;
 	}
 	r->duration_s = window_s;
-	/* Preempted: on average every worker lost the CPU at least once in the
-	 * window, or the hypervisor stole more than 1% of it. */
-	r->preempted = r->invol_csw >= n ||
+	/* Preempted: involuntary context switches at 10 per thread-second of the
+	 * window or more (each costs a worker at least a scheduler slice, about
+	 * 1% of its time and more), or the hypervisor stole more than 1% of it. */
+	r->preempted = (double)r->invol_csw >= fmax(1.0, 10.0 * n * window_s) ||
 		       (!isnan(r->steal_ms) && r->steal_ms > 0.01 * window_s * 1000.0 * (double)R->ctx->usable_pus);
 	r->throughput = window_s > 0 ? (double)r->acquisitions / window_s : NAN;
 	r->jain = sb_jain(x, n);
