@@ -3,6 +3,7 @@
  * plan of which pairs to measure.  Contracts in c2c.h.
  */
 #include "c2c.h"
+#include "parse.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -40,16 +41,6 @@ typedef struct c2c_arg {
 	int side; /* 0: a (times), 1: b (answers) */
 } c2c_arg_t;
 
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Wait for seq == want: a tight loop (no pause, see c2c.h) that looks at the
@@ -143,7 +134,7 @@ static void *c2c_thread(void *p)
 timeout:
 	if (rc == -1) { /* ours; -2: the peer's, it reports */
 		c->failed[side] = 1;
-		seterr(c->err[side], sizeof(c->err[side]), "c2c: PU %d got no answer from PU %d within %.1f s",
+		sb_seterr(c->err[side], sizeof(c->err[side]), "c2c: PU %d got no answer from PU %d within %.1f s",
 		       c->pu[side], c->pu[1 - side], (double)SB_C2C_TIMEOUT_NS / 1e9);
 	}
 	return NULL;
@@ -157,18 +148,18 @@ int sb_c2c_pair(const sb_topo_t *t, int a, int b, int samples, sb_c2c_row_t *out
 	int started = 0, rc = 0;
 
 	if (!sb_topo_is_thissystem(t)) {
-		seterr(err, errlen, "c2c: the topology is not this system (loaded from XML): binding refused, "
+		sb_seterr(err, errlen, "c2c: the topology is not this system (loaded from XML): binding refused, "
 				    "nothing measured");
 		return -1;
 	}
 	if (a == b || !sb_topo_has_pu(t, a) || !sb_topo_has_pu(t, b) || samples < 1) {
-		seterr(err, errlen, "c2c: invalid pair %d,%d or samples %d (two distinct PUs of this system, "
+		sb_seterr(err, errlen, "c2c: invalid pair %d,%d or samples %d (two distinct PUs of this system, "
 				    "samples >= 1)", a, b, samples);
 		return -1;
 	}
 	c = aligned_alloc(SB_CACHELINE, (sizeof(*c) + SB_CACHELINE - 1) / SB_CACHELINE * SB_CACHELINE);
 	if (!c) {
-		seterr(err, errlen, "c2c: out of memory");
+		sb_seterr(err, errlen, "c2c: out of memory");
 		return -1;
 	}
 	memset(c, 0, sizeof(*c));
@@ -180,14 +171,14 @@ int sb_c2c_pair(const sb_topo_t *t, int a, int b, int samples, sb_c2c_row_t *out
 	c->rtt = calloc((size_t)samples, sizeof(*c->rtt));
 	c->offset = calloc((size_t)samples, sizeof(*c->offset));
 	if (!c->rtt || !c->offset) {
-		seterr(err, errlen, "c2c: out of memory");
+		sb_seterr(err, errlen, "c2c: out of memory");
 		rc = -1;
 		goto out;
 	}
 	for (int s = 0; s < 2; s++) {
 		args[s] = (c2c_arg_t){c, s};
 		if (pthread_create(&th[s], NULL, c2c_thread, &args[s]) != 0) {
-			seterr(err, errlen, "c2c: cannot start a thread for PU %d", c->pu[s]);
+			sb_seterr(err, errlen, "c2c: cannot start a thread for PU %d", c->pu[s]);
 			atomic_store(&c->abort, 1);
 			atomic_fetch_add(&c->ready, 2); /* release the one already started */
 			rc = -1;
@@ -201,7 +192,7 @@ int sb_c2c_pair(const sb_topo_t *t, int a, int b, int samples, sb_c2c_row_t *out
 		goto out;
 	for (int s = 0; s < 2; s++)
 		if (c->failed[s]) {
-			seterr(err, errlen, "%s", c->err[s]);
+			sb_seterr(err, errlen, "%s", c->err[s]);
 			rc = -1;
 			goto out;
 		}
@@ -211,7 +202,7 @@ int sb_c2c_pair(const sb_topo_t *t, int a, int b, int samples, sb_c2c_row_t *out
 		double lo = 0;
 
 		if (!ns) {
-			seterr(err, errlen, "c2c: out of memory");
+			sb_seterr(err, errlen, "c2c: out of memory");
 			rc = -1;
 			goto out;
 		}
@@ -366,12 +357,12 @@ int sb_c2c_run(const sb_topo_t *t, const int *pus, int n, int max_pairs, int sam
 	int np;
 
 	if (max_pairs < 1) {
-		seterr(err, errlen, "c2c: max_pairs %d < 1", max_pairs);
+		sb_seterr(err, errlen, "c2c: max_pairs %d < 1", max_pairs);
 		return -1;
 	}
 	pairs = malloc((size_t)max_pairs * sizeof(*pairs));
 	if (!pairs) {
-		seterr(err, errlen, "c2c: out of memory");
+		sb_seterr(err, errlen, "c2c: out of memory");
 		return -1;
 	}
 	np = sb_c2c_plan(t, pus, n, max_pairs, pairs);

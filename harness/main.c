@@ -474,6 +474,7 @@ static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
 	}
 	for (int i = 0; i < meta->nc2c; i++)
 		meta->tsc_offset_max_ns = fmax(meta->tsc_offset_max_ns, fabs(meta->c2c[i].offset_ns));
+	ctx->tsc_offset_ns = meta->tsc_offset_max_ns;
 	fflush(stdout);
 	free(pus);
 	free(uniq);
@@ -562,7 +563,8 @@ static void fmt_rate(char *b, size_t n, double v)
 }
 
 /* The human summary: one line per configuration, medians over repetitions. */
-static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_rep_t **reps, int nreps)
+static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_rep_t **reps, int nreps,
+			  double o_ctx_offset)
 {
 	/* Workloads with reads show read and write acquire latencies side by side. */
 	const sb_workload_t *wl = &o->wl;
@@ -600,6 +602,10 @@ static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_re
 		if (preempted)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "preempted in %d of %d reps ",
 				 preempted, n);
+		double hp50 = median_of(reps, nreps, c, g_hp50);
+		if (sb_offset_suspect(o_ctx_offset, hp50))
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+				 "handoff latency unreliable: cores' counters differ by %.0fns ", o_ctx_offset);
 		if (lh)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "long holds %llu (> %.0fus) ",
 				 (unsigned long long)lh, (double)wl->hold_limit_ns / 1e3);
@@ -637,31 +643,28 @@ int main(int argc, char **argv)
 	if (!o)
 		return 1;
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.tsc_offset_ns = NAN;
 	memset(&meta, 0, sizeof(meta));
 	ctx.o = o;
 	parse_opts(argc, argv, o, &ctx);
 
+	/* The plan of the largest count: printed for --plan, checked now otherwise,
+	 * so that bad input fails before anything runs. */
 	int maxt = o->tcounts[o->ntcounts - 1];
-	if (o->plan_only) {
-		int *pus = calloc((size_t)maxt, sizeof(int));
-		int ov = sb_plan(ctx.topo, &o->placement, maxt, pus, err, sizeof(err));
-		if (ov < 0)
-			bad("--placement: invalid value '%s': %s", o->placement_str, err);
-		printf("# placement %s, %d threads%s, topology %s\n", o->placement_str, maxt,
-		       ov == 1 ? " (oversubscribed: more threads than PUs)" : "",
-		       o->topology[0] ? o->topology : "this machine");
-		sb_plan_print(stdout, ctx.topo, pus, maxt);
-		print_pair_classes(ctx.topo, pus, maxt);
-		free(pus);
-		return 0;
-	}
-
-	/* The plan of the largest count is checked now, so that bad input fails before anything runs. */
 	{
 		int *pus = calloc((size_t)maxt, sizeof(int));
-		int ov = sb_plan(ctx.topo, &o->placement, maxt, pus, err, sizeof(err));
+		int ov = pus ? sb_plan(ctx.topo, &o->placement, maxt, pus, err, sizeof(err)) : -1;
 		if (ov < 0)
 			bad("--placement: invalid value '%s': %s", o->placement_str, err);
+		if (o->plan_only) {
+			printf("# placement %s, %d threads%s, topology %s\n", o->placement_str, maxt,
+			       ov == 1 ? " (oversubscribed: more threads than PUs)" : "",
+			       o->topology[0] ? o->topology : "this machine");
+			sb_plan_print(stdout, ctx.topo, pus, maxt);
+			print_pair_classes(ctx.topo, pus, maxt);
+			free(pus);
+			return 0;
+		}
 		if (ov == 1)
 			fprintf(stderr, "run-bench: warning: %d threads on %d PUs: oversubscribed; queue locks "
 					"slow down sharply when a waiter is preempted\n",
@@ -776,7 +779,7 @@ int main(int argc, char **argv)
 	meta.complete = status == 0;
 
 	if (ncfg)
-		print_summary(o, cfgs, ncfg, reps, nreps);
+		print_summary(o, cfgs, ncfg, reps, nreps, ctx.tsc_offset_ns);
 	if (sb_results_write(dir, &ctx, &meta, reps, nreps) != 0)
 		return 1;
 	char final[2 * PATH_MAX + 128];

@@ -3,6 +3,8 @@
  */
 #include "parse.h"
 
+#include <stdio.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,4 +243,18 @@ int sb_parse_name_list(const char *s, char out[][SB_PARSE_NAME_MAX], int cap, in
 	}
 	*n = count;
 	return 0;
+}
+
+void sb_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	for (char *c = err; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
 }

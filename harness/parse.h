@@ -11,6 +11,7 @@
 #ifndef SPINBENCH_HARNESS_PARSE_H
 #define SPINBENCH_HARNESS_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Largest thread count / PU value accepted in a thread list. */
@@ -62,5 +63,12 @@ int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n);
  * errors, as are more than cap elements.  out[i] is NUL-terminated.
  */
 int sb_parse_name_list(const char *s, char out[][SB_PARSE_NAME_MAX], int cap, int *n);
+
+/*
+ * Write a one-line error message into err (errlen bytes; nothing when err is
+ * NULL or errlen 0): printf-style, newlines turned into blanks so that
+ * whatever a library or strerror said stays on one line.  Can't fail.
+ */
+__attribute__((format(printf, 3, 4))) void sb_seterr(char *err, size_t errlen, const char *fmt, ...);
 
 #endif

@@ -121,7 +121,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	      "hold_p50_ns,violations,oversubscribed,invol_csw,steal_ms,preempted,spins_per_op,"
 	      "virtual_nodes,handoff_local_share,reads,writes,read_acquire_p50_ns,read_acquire_p99_ns,"
 	      "read_acquire_max_ns,write_acquire_p50_ns,write_acquire_p99_ns,write_acquire_max_ns,long_holds,"
-	      "ds_problems",
+	      "ds_problems,handoff_offset_suspect",
 	      f);
 	for (int c = 0; c < SB_DIST_NCLASSES; c++)
 		fprintf(f, ",handoff_share_%s,handoff_p50_%s_ns,handoff_vs_c2c_%s", sb_dist_name((sb_dist_t)c),
@@ -181,6 +181,8 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_u(f, r->wr_max, r->timed_writes > 0);
 		put_u(f, r->long_holds, 1);
 		put_u(f, r->ds_problems, ctx->wl->ds != SB_DS_NONE);
+		put_u(f, (uint64_t)sb_offset_suspect(ctx->tsc_offset_ns, (double)r->ho_p50),
+		      ctx->tsc_offset_ns == ctx->tsc_offset_ns && r->handoffs > 0);
 		for (int c = 0; c < SB_DIST_NCLASSES; c++) {
 			int tracked = r->npairs >= 0, has = tracked && r->class_count[c] > 0;
 			put_d(f, tracked && r->handoffs ? (double)r->class_count[c] / (double)r->handoffs : NAN, 4);

@@ -104,6 +104,7 @@ typedef struct sb_runctx {
 	int general;             /* 0: max-contention, the plain loop */
 	uint64_t cs_iters;       /* the critical section's calibrated delay iterations */
 	double c2c_floor[SB_DIST_NCLASSES]; /* median one-way ns per class from --c2c; 0 = not measured */
+	double tsc_offset_ns; /* largest counter offset between two cores (--c2c); NAN = not measured */
 	double ns_per_tick;
 	char err[512]; /* the reason of a failed repetition */
 } sb_runctx_t;
@@ -121,6 +122,13 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 extern volatile int sb_stop_signal;
 
 void sb_rep_free(sb_rep_t *r);
+
+/* A handoff latency of p50_ns is unreliable when the cores' counters differ
+ * by more than a tenth of it (offset from --c2c; NAN: not measured, never). */
+static inline int sb_offset_suspect(double offset_ns, double p50_ns)
+{
+	return offset_ns == offset_ns && p50_ns == p50_ns && offset_ns > 0.1 * p50_ns;
+}
 
 /* The node a thread on this PU belongs to: its NUMA node, or its virtual node. */
 int sb_run_thread_node(const sb_runctx_t *ctx, int pu);

@@ -8,6 +8,7 @@
  * threads) and cost nothing worth mentioning even for thousands of PUs.
  */
 #include "topo.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -40,19 +41,6 @@ struct sb_topo {
 	char cpu_model[128];
 };
 
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	for (char *c = err; *c; c++) /* one line, whatever hwloc or strerror said */
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-}
 
 /* Copy at most 64 characters of user input, control characters as '?', so
    quoting it keeps a message on one line. */
@@ -176,7 +164,7 @@ static int build(sb_topo_t *t, char *err, size_t errlen)
 	t->npus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
 	t->nnodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
 	if (t->npus <= 0 || t->nnodes <= 0) {
-		seterr(err, errlen, "topology has %d PUs and %d NUMA nodes", t->npus, t->nnodes);
+		sb_seterr(err, errlen, "topology has %d PUs and %d NUMA nodes", t->npus, t->nnodes);
 		return -1;
 	}
 	if (ncoreobj < 0)
@@ -262,7 +250,7 @@ static int build(sb_topo_t *t, char *err, size_t errlen)
 oom:
 	free(core_seen);
 	free(order);
-	seterr(err, errlen, "out of memory");
+	sb_seterr(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -274,11 +262,11 @@ sb_topo_t *sb_topo_load(const char *xml_path, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = '\0';
 	if (!t) {
-		seterr(err, errlen, "out of memory");
+		sb_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (hwloc_topology_init(&t->topo) < 0) {
-		seterr(err, errlen, "hwloc_topology_init: %s", strerror(errno));
+		sb_seterr(err, errlen, "hwloc_topology_init: %s", strerror(errno));
 		free(t);
 		return NULL;
 	}
@@ -286,12 +274,12 @@ sb_topo_t *sb_topo_load(const char *xml_path, char *err, size_t errlen)
 		FILE *f = fopen(xml_path, "r");
 
 		if (!f) {
-			seterr(err, errlen, "topology %s: %s", xml_path, strerror(errno));
+			sb_seterr(err, errlen, "topology %s: %s", xml_path, strerror(errno));
 			goto fail;
 		}
 		fclose(f);
 		if (hwloc_topology_set_xml(t->topo, xml_path) < 0) {
-			seterr(err, errlen, "topology %s: hwloc cannot read it as XML: %s", xml_path,
+			sb_seterr(err, errlen, "topology %s: hwloc cannot read it as XML: %s", xml_path,
 			       strerror(errno));
 			goto fail;
 		}
@@ -299,10 +287,10 @@ sb_topo_t *sb_topo_load(const char *xml_path, char *err, size_t errlen)
 	if (hwloc_topology_load(t->topo) < 0) {
 		e = errno;
 		if (xml_path)
-			seterr(err, errlen, "topology %s: hwloc cannot load it (not an hwloc XML topology?): %s",
+			sb_seterr(err, errlen, "topology %s: hwloc cannot load it (not an hwloc XML topology?): %s",
 			       xml_path, strerror(e));
 		else
-			seterr(err, errlen, "hwloc cannot load this system's topology: %s", strerror(e));
+			sb_seterr(err, errlen, "hwloc cannot load this system's topology: %s", strerror(e));
 		goto fail;
 	}
 	t->thissystem = hwloc_topology_is_thissystem(t->topo) ? 1 : 0;
@@ -311,7 +299,7 @@ sb_topo_t *sb_topo_load(const char *xml_path, char *err, size_t errlen)
 			char why[160];
 
 			snprintf(why, sizeof(why), "%s", err);
-			seterr(err, errlen, "topology %s: %s", xml_path, why);
+			sb_seterr(err, errlen, "topology %s: %s", xml_path, why);
 		}
 		goto fail;
 	}
@@ -454,7 +442,7 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 	if (err && errlen)
 		err[0] = '\0';
 	if (!s || !out) {
-		seterr(err, errlen, "placement: no value");
+		sb_seterr(err, errlen, "placement: no value");
 		return -1;
 	}
 	out->node = -1;
@@ -475,7 +463,7 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 		p = s + 5;
 		rc = parse_num(&p, &out->node);
 		if (rc || *p) {
-			seterr(err, errlen, "placement \"%s\": %s", quote(s, q, sizeof(q)),
+			sb_seterr(err, errlen, "placement \"%s\": %s", quote(s, q, sizeof(q)),
 			       rc == -2 ? "node number too large" : "node:N wants a decimal node number N >= 0");
 			return -1;
 		}
@@ -483,14 +471,14 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 		return 0;
 	}
 	if (strncmp(s, "cpus:", 5)) {
-		seterr(err, errlen, "placement \"%s\": unknown policy (cores, compact, scatter, node:N, cpus:LIST)",
+		sb_seterr(err, errlen, "placement \"%s\": unknown policy (cores, compact, scatter, node:N, cpus:LIST)",
 		       quote(s, q, sizeof(q)));
 		return -1;
 	}
 	out->kind = SB_PLACE_CPUS;
 	seen = hwloc_bitmap_alloc();
 	if (!seen) {
-		seterr(err, errlen, "placement \"%s\": out of memory", quote(s, q, sizeof(q)));
+		sb_seterr(err, errlen, "placement \"%s\": out of memory", quote(s, q, sizeof(q)));
 		return -1;
 	}
 	p = s + 5;
@@ -507,18 +495,18 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 			if (rc)
 				goto bad_num;
 			if (b < a) {
-				seterr(err, errlen, "placement \"%s\": descending range %d-%d", quote(s, q, sizeof(q)), a,
+				sb_seterr(err, errlen, "placement \"%s\": descending range %d-%d", quote(s, q, sizeof(q)), a,
 				       b);
 				goto fail;
 			}
 		}
 		for (int c = a; c <= b; c++) {
 			if (hwloc_bitmap_isset(seen, (unsigned)c)) {
-				seterr(err, errlen, "placement \"%s\": cpu %d listed twice", quote(s, q, sizeof(q)), c);
+				sb_seterr(err, errlen, "placement \"%s\": cpu %d listed twice", quote(s, q, sizeof(q)), c);
 				goto fail;
 			}
 			if (out->ncpus == SB_PLACE_MAX_CPUS) {
-				seterr(err, errlen, "placement \"%s\": more than %d cpus", quote(s, q, sizeof(q)),
+				sb_seterr(err, errlen, "placement \"%s\": more than %d cpus", quote(s, q, sizeof(q)),
 				       SB_PLACE_MAX_CPUS);
 				goto fail;
 			}
@@ -528,7 +516,7 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 		if (!*p)
 			break;
 		if (*p != ',') {
-			seterr(err, errlen, "placement \"%s\": unexpected '%c' in the cpu list", quote(s, q, sizeof(q)),
+			sb_seterr(err, errlen, "placement \"%s\": unexpected '%c' in the cpu list", quote(s, q, sizeof(q)),
 			       (*p >= 0x20 && *p != 0x7f) ? *p : '?');
 			goto fail;
 		}
@@ -538,13 +526,13 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 	return 0;
 bad_num:
 	if (rc == -2)
-		seterr(err, errlen, "placement \"%s\": cpu number larger than %d", quote(s, q, sizeof(q)),
+		sb_seterr(err, errlen, "placement \"%s\": cpu number larger than %d", quote(s, q, sizeof(q)),
 		       SB_PLACE_MAX_INDEX);
 	else if (!*p)
-		seterr(err, errlen, "placement \"%s\": cpu list ends where a cpu number should be",
+		sb_seterr(err, errlen, "placement \"%s\": cpu list ends where a cpu number should be",
 		       quote(s, q, sizeof(q)));
 	else
-		seterr(err, errlen, "placement \"%s\": expected a cpu number at '%c' (cpus:0,2,4-7)",
+		sb_seterr(err, errlen, "placement \"%s\": expected a cpu number at '%c' (cpus:0,2,4-7)",
 		       quote(s, q, sizeof(q)), (*p >= 0x20 && *p != 0x7f) ? *p : '?');
 fail:
 	hwloc_bitmap_free(seen);
@@ -587,7 +575,7 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 	}
 	if (p->kind == SB_PLACE_CPUS) {
 		if (p->ncpus <= 0 || p->ncpus > SB_PLACE_MAX_CPUS) {
-			seterr(err, errlen, "placement cpus: has %d entries", p->ncpus);
+			sb_seterr(err, errlen, "placement cpus: has %d entries", p->ncpus);
 			return 0;
 		}
 		for (int i = 0; i < p->ncpus; i++) {
@@ -597,13 +585,13 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 				char list[128];
 
 				hwloc_bitmap_list_snprintf(list, sizeof(list), hwloc_topology_get_topology_cpuset(t->topo));
-				seterr(err, errlen, "placement cpus: PU %d is not in this topology (its PUs: %s)",
+				sb_seterr(err, errlen, "placement cpus: PU %d is not in this topology (its PUs: %s)",
 				       p->cpus[i], list);
 				return 0;
 			}
 			for (int j = 0; j < i; j++)
 				if (p->cpus[j] == p->cpus[i]) {
-					seterr(err, errlen, "placement cpus: PU %d listed twice", p->cpus[i]);
+					sb_seterr(err, errlen, "placement cpus: PU %d listed twice", p->cpus[i]);
 					return 0;
 				}
 			ord[i] = (int)(r - t->pu);
@@ -612,7 +600,7 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 	}
 	k = malloc(sizeof(*k) * (size_t)t->npus);
 	if (!k) {
-		seterr(err, errlen, "out of memory");
+		sb_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	if (p->kind == SB_PLACE_NODE) {
@@ -622,7 +610,7 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 			char list[128];
 
 			hwloc_bitmap_list_snprintf(list, sizeof(list), hwloc_topology_get_topology_nodeset(t->topo));
-			seterr(err, errlen, "placement node:%d: this topology has no NUMA node %d (its nodes: %s)",
+			sb_seterr(err, errlen, "placement node:%d: this topology has no NUMA node %d (its nodes: %s)",
 			       p->node, p->node, list);
 			free(k);
 			return 0;
@@ -631,7 +619,7 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 			if (hwloc_bitmap_isset(nd->cpuset, (unsigned)t->pu[i].os))
 				k[n++] = (keyed_t){t->pu[i].smt_rank, 0, 0, i};
 		if (!n)
-			seterr(err, errlen, "placement node:%d: NUMA node %d has no PUs", p->node, p->node);
+			sb_seterr(err, errlen, "placement node:%d: NUMA node %d has no PUs", p->node, p->node);
 	} else if (p->kind == SB_PLACE_CORES) {
 		for (int i = 0; i < t->npus; i++)
 			k[n++] = (keyed_t){t->pu[i].smt_rank, t->pu[i].node_l, 0, i};
@@ -648,7 +636,7 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 			k[i] = (keyed_t){prank, j, pnode, k[i].l};
 		}
 	} else {
-		seterr(err, errlen, "placement: unknown policy kind %d", (int)p->kind);
+		sb_seterr(err, errlen, "placement: unknown policy kind %d", (int)p->kind);
 	}
 	qsort(k, (size_t)n, sizeof(*k), cmp_keyed);
 	for (int i = 0; i < n; i++)
@@ -664,16 +652,16 @@ int sb_plan(const sb_topo_t *t, const sb_placement_t *p, int threads, int *pus, 
 	if (err && errlen)
 		err[0] = '\0';
 	if (!t || !p || !pus) {
-		seterr(err, errlen, "placement: no topology, policy or output");
+		sb_seterr(err, errlen, "placement: no topology, policy or output");
 		return -1;
 	}
 	if (threads < 1) {
-		seterr(err, errlen, "placement: %d threads (want at least 1)", threads);
+		sb_seterr(err, errlen, "placement: %d threads (want at least 1)", threads);
 		return -1;
 	}
 	ord = malloc(sizeof(int) * (size_t)(t->npus > SB_PLACE_MAX_CPUS ? t->npus : SB_PLACE_MAX_CPUS));
 	if (!ord) {
-		seterr(err, errlen, "out of memory");
+		sb_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	n = policy_order(t, p, ord, err, errlen);
@@ -737,34 +725,34 @@ int sb_topo_bind_self(const sb_topo_t *t, int pu_os_index, char *err, size_t err
 	if (err && errlen)
 		err[0] = '\0';
 	if (!t->thissystem) {
-		seterr(err, errlen, "bind to PU %d: the topology is not this system (loaded from XML); not binding",
+		sb_seterr(err, errlen, "bind to PU %d: the topology is not this system (loaded from XML); not binding",
 		       pu_os_index);
 		return -1;
 	}
 	if (!pu_rec(t, pu_os_index)) {
-		seterr(err, errlen, "bind to PU %d: no such PU in this topology", pu_os_index);
+		sb_seterr(err, errlen, "bind to PU %d: no such PU in this topology", pu_os_index);
 		return -1;
 	}
 	want = hwloc_bitmap_alloc();
 	got = hwloc_bitmap_alloc();
 	if (!want || !got) {
-		seterr(err, errlen, "bind to PU %d: out of memory", pu_os_index);
+		sb_seterr(err, errlen, "bind to PU %d: out of memory", pu_os_index);
 		goto out;
 	}
 	hwloc_bitmap_only(want, (unsigned)pu_os_index);
 	if (hwloc_set_cpubind(t->topo, want, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT) < 0) {
 		e = errno;
-		seterr(err, errlen, "bind to PU %d: hwloc_set_cpubind: %s", pu_os_index, strerror(e));
+		sb_seterr(err, errlen, "bind to PU %d: hwloc_set_cpubind: %s", pu_os_index, strerror(e));
 		goto out;
 	}
 	if (hwloc_get_cpubind(t->topo, got, HWLOC_CPUBIND_THREAD) < 0) {
 		e = errno;
-		seterr(err, errlen, "bind to PU %d: hwloc_get_cpubind: %s", pu_os_index, strerror(e));
+		sb_seterr(err, errlen, "bind to PU %d: hwloc_get_cpubind: %s", pu_os_index, strerror(e));
 		goto out;
 	}
 	if (!hwloc_bitmap_isequal(got, want)) {
 		hwloc_bitmap_list_snprintf(s, sizeof(s), got);
-		seterr(err, errlen, "bind to PU %d: the binding reads back as PUs %s", pu_os_index, s);
+		sb_seterr(err, errlen, "bind to PU %d: the binding reads back as PUs %s", pu_os_index, s);
 		goto out;
 	}
 	/* Linux migrates a thread that rebinds itself at once; the yield gives
@@ -773,7 +761,7 @@ int sb_topo_bind_self(const sb_topo_t *t, int pu_os_index, char *err, size_t err
 		sched_yield();
 		if (hwloc_get_last_cpu_location(t->topo, got, HWLOC_CPUBIND_THREAD) < 0) {
 			e = errno;
-			seterr(err, errlen, "bind to PU %d: hwloc_get_last_cpu_location: %s", pu_os_index,
+			sb_seterr(err, errlen, "bind to PU %d: hwloc_get_last_cpu_location: %s", pu_os_index,
 			       strerror(e));
 			goto out;
 		}
@@ -783,7 +771,7 @@ int sb_topo_bind_self(const sb_topo_t *t, int pu_os_index, char *err, size_t err
 		}
 	}
 	hwloc_bitmap_list_snprintf(s, sizeof(s), got);
-	seterr(err, errlen, "bind to PU %d: bound, but the thread still runs on PU %s", pu_os_index, s);
+	sb_seterr(err, errlen, "bind to PU %d: bound, but the thread still runs on PU %s", pu_os_index, s);
 out:
 	hwloc_bitmap_free(want);
 	hwloc_bitmap_free(got);

@@ -173,16 +173,6 @@ static int key_index(const char *opt)
 	return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Apply option k; on error *w is untouched. */
 static int apply(sb_workload_t *w, int k, const char *val)
@@ -269,11 +259,11 @@ int sb_workload_set(sb_workload_t *w, const char *opt, const char *val, char *er
 	int k = opt ? key_index(opt) : -1;
 
 	if (k < 0) {
-		set_err(err, errlen, "--%s: unknown workload option", opt ? opt : "(null)");
+		sb_seterr(err, errlen, "--%s: unknown workload option", opt ? opt : "(null)");
 		return -1;
 	}
 	if (apply(w, k, val) != 0) {
-		set_err(err, errlen, "--%s: invalid value '%s' (%s)", opt, val ? val : "", keys[k].hint);
+		sb_seterr(err, errlen, "--%s: invalid value '%s' (%s)", opt, val ? val : "", keys[k].hint);
 		return -1;
 	}
 	w->overridden = 1;
@@ -361,9 +351,9 @@ static void unknown_preset(const char *dir, const char *name, char *err, size_t 
 		used += (size_t)w;
 	}
 	if (n < 0)
-		set_err(err, errlen, "--workload: unknown preset '%s' (cannot read %s)", name, dir);
+		sb_seterr(err, errlen, "--workload: unknown preset '%s' (cannot read %s)", name, dir);
 	else
-		set_err(err, errlen, "--workload: unknown preset '%s' (valid: %s)", name, n ? list : "none found");
+		sb_seterr(err, errlen, "--workload: unknown preset '%s' (valid: %s)", name, n ? list : "none found");
 }
 
 int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *err, size_t errlen)
@@ -373,11 +363,11 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 	int lineno = 0, seen[K_NKEYS + 1] = {0};
 
 	if (!name || !valid_preset_name(name, strlen(name))) {
-		set_err(err, errlen, "--workload: invalid preset name '%s' ([a-z0-9-], 1..47 chars)", name ? name : "");
+		sb_seterr(err, errlen, "--workload: invalid preset name '%s' ([a-z0-9-], 1..47 chars)", name ? name : "");
 		return -1;
 	}
 	if ((size_t)snprintf(path, sizeof path, "%s/%s.conf", dir, name) >= sizeof path) {
-		set_err(err, errlen, "--workload: preset path too long");
+		sb_seterr(err, errlen, "--workload: preset path too long");
 		return -1;
 	}
 	f = fopen(path, "r");
@@ -385,7 +375,7 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 		if (errno == ENOENT)
 			unknown_preset(dir, name, err, errlen);
 		else
-			set_err(err, errlen, "--workload: %s: %s", path, strerror(errno));
+			sb_seterr(err, errlen, "--workload: %s: %s", path, strerror(errno));
 		return -1;
 	}
 	sb_workload_default(w);
@@ -396,7 +386,7 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			set_err(err, errlen, "--workload: %s:%d: line longer than %zu characters", path, lineno,
+			sb_seterr(err, errlen, "--workload: %s:%d: line longer than %zu characters", path, lineno,
 				sizeof line - 2);
 			goto fail;
 		}
@@ -412,18 +402,18 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 		}
 		eq = strchr(s, '=');
 		if (!eq) {
-			set_err(err, errlen, "--workload: %s:%d: expected 'key = value', got '%s'", path, lineno, s);
+			sb_seterr(err, errlen, "--workload: %s:%d: expected 'key = value', got '%s'", path, lineno, s);
 			goto fail;
 		}
 		*eq = '\0';
 		key = trim(s);
 		val = trim(eq + 1);
 		if (!*key) {
-			set_err(err, errlen, "--workload: %s:%d: missing key before '='", path, lineno);
+			sb_seterr(err, errlen, "--workload: %s:%d: missing key before '='", path, lineno);
 			goto fail;
 		}
 		if (!*val) {
-			set_err(err, errlen, "--workload: %s:%d: %s: empty value", path, lineno, key);
+			sb_seterr(err, errlen, "--workload: %s:%d: %s: empty value", path, lineno, key);
 			goto fail;
 		}
 		if (strcmp(key, "purpose") == 0) {
@@ -431,29 +421,29 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 		} else {
 			k = key_index(key);
 			if (k < 0) {
-				set_err(err, errlen, "--workload: %s:%d: unknown key '%s'", path, lineno, key);
+				sb_seterr(err, errlen, "--workload: %s:%d: unknown key '%s'", path, lineno, key);
 				goto fail;
 			}
 		}
 		if (seen[k]++) {
-			set_err(err, errlen, "--workload: %s:%d: %s given twice", path, lineno, key);
+			sb_seterr(err, errlen, "--workload: %s:%d: %s given twice", path, lineno, key);
 			goto fail;
 		}
 		if (k == K_NKEYS) {
 			if (strlen(val) >= sizeof w->purpose) {
-				set_err(err, errlen, "--workload: %s:%d: purpose longer than %zu characters", path, lineno,
+				sb_seterr(err, errlen, "--workload: %s:%d: purpose longer than %zu characters", path, lineno,
 					sizeof w->purpose - 1);
 				goto fail;
 			}
 			snprintf(w->purpose, sizeof w->purpose, "%s", val);
 		} else if (apply(w, k, val) != 0) {
-			set_err(err, errlen, "--workload: %s:%d: %s: invalid value '%s' (%s)", path, lineno, key, val,
+			sb_seterr(err, errlen, "--workload: %s:%d: %s: invalid value '%s' (%s)", path, lineno, key, val,
 				keys[k].hint);
 			goto fail;
 		}
 	}
 	if (ferror(f)) {
-		set_err(err, errlen, "--workload: %s: read error", path);
+		sb_seterr(err, errlen, "--workload: %s: read error", path);
 		goto fail;
 	}
 	fclose(f);
@@ -545,21 +535,21 @@ int sb_workload_list(FILE *f, const char *dir)
 int sb_workload_validate(const sb_workload_t *w, int threads, char *err, size_t errlen)
 {
 	if (threads < 1) {
-		set_err(err, errlen, "--threads: invalid value '%d' (at least 1)", threads);
+		sb_seterr(err, errlen, "--threads: invalid value '%d' (at least 1)", threads);
 		return -1;
 	}
 	if (w->writers >= threads) {
-		set_err(err, errlen, "--writers: invalid value '%d' (must be less than --threads=%d)", w->writers,
+		sb_seterr(err, errlen, "--writers: invalid value '%d' (must be less than --threads=%d)", w->writers,
 			threads);
 		return -1;
 	}
 	if (w->ds != SB_DS_NONE && w->writers >= 0) {
-		set_err(err, errlen, "--writers: invalid value '%d' (not with ds=%s: its ds-mix decides the reads)",
+		sb_seterr(err, errlen, "--writers: invalid value '%d' (not with ds=%s: its ds-mix decides the reads)",
 			w->writers, ds_names[w->ds]);
 		return -1;
 	}
 	if (w->ds != SB_DS_NONE && w->read_ratio != 0) {
-		set_err(err, errlen, "--read-ratio: invalid value '%.6g' (not with ds=%s: its ds-mix decides the reads)",
+		sb_seterr(err, errlen, "--read-ratio: invalid value '%.6g' (not with ds=%s: its ds-mix decides the reads)",
 			w->read_ratio, ds_names[w->ds]);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include "c2c.h"
 #include "clock.h"
 #include "tap.h"
+#include "testutil.h"
 #include "topo.h"
 
 #include <math.h>
@@ -25,24 +26,6 @@ static const char *const files[] = {
 static char topodir[4096];
 static int pus[MAXP], pairs[MAXP][2];
 
-static int find_topodir(void)
-{
-	const char *env = getenv("SB_TOPOLOGIES");
-	const char *cands[] = {env, "../shared/topologies", "shared/topologies"};
-
-	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-		char probe[4200];
-
-		if (!cands[i] || !*cands[i])
-			continue;
-		snprintf(probe, sizeof(probe), "%s/%s", cands[i], files[0]);
-		if (access(probe, R_OK) == 0) {
-			snprintf(topodir, sizeof(topodir), "%s", cands[i]);
-			return 0;
-		}
-	}
-	return -1;
-}
 
 /* Every PU of t, in logical order; returns the count. */
 static int all_pus(const sb_topo_t *t)
@@ -180,7 +163,7 @@ static void test_plans(void)
 {
 	char err[512], path[4400];
 
-	if (find_topodir() != 0) {
+	if (find_topodir(files[0], topodir, sizeof(topodir)) != 0) {
 		sb_skip("no ../shared/topologies (set SB_TOPOLOGIES)", "c2c: pair planning on XML topologies");
 		return;
 	}

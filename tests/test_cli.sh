@@ -231,6 +231,7 @@ assert m['tsc_offset_max_ns'] is not None
 r = next(csv.DictReader(open('$T/c2c/summary.csv')))
 cl = c[0]['class']
 assert r['handoff_vs_c2c_' + cl] != 'NA', r['handoff_vs_c2c_' + cl]
+assert r['handoff_offset_suspect'] == str(int(m['tsc_offset_max_ns'] > 0.1 * float(r['handoff_p50_ns']))), r['handoff_offset_suspect']
 "; then ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_vs_c2c"; else nok "--c2c" "exit $rc: $(cat "$T/out" "$T/err")"; fi
 "$BIN" --plan --topology="$TOPO/intel-2s-2n8c2t.xml" --placement=compact --threads=4 >"$T/plan" 2>&1
 grep -q "pair matrix" "$T/plan" && grep -q "smt" "$T/plan" && ok "--plan prints each thread pair's distance class" || nok "--plan pair classes" "$(cat "$T/plan")"

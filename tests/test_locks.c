@@ -28,6 +28,7 @@
 
 #include "lockapi.h"
 #include "tap.h"
+#include "testutil.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define SB_TSAN 1
@@ -44,44 +45,9 @@
 #define WAIT_MS 5000  /* how long to wait for a scripted thread to reach a state */
 #define MAX_ACTORS 8
 
-static char reason[256]; /* the child's failure reason, sent to the parent */
-
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
-static void *xalloc(size_t align, size_t size)
-{
-	size_t sz = (size + align - 1) / align * align;
-	void *p = aligned_alloc(align, sz);
-	if (!p) {
-		perror("aligned_alloc");
-		exit(3);
-	}
-	memset(p, 0, sz);
-	return p;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-/* Poll *flag until it reaches at least want; 0 on success, -1 on timeout. */
 static int wait_for(atomic_int *flag, int want)
 {
-	for (int i = 0; i < WAIT_MS * 10; i++) {
-		if (atomic_load(flag) >= want)
-			return 0;
-		usleep(100);
-	}
-	return -1;
+	return wait_for_ms(flag, want, WAIT_MS);
 }
 
 /* ---------------------------------------------------------------- scripted threads */
@@ -164,10 +130,7 @@ static actor_t *spawn(script_t *s, enum op op, bool record)
 		a->order = s->order;
 		a->norder = &s->norder;
 	}
-	if (pthread_create(&a->th, NULL, actor_main, a) != 0) {
-		perror("pthread_create");
-		exit(3);
-	}
+	xcreate(&a->th, actor_main, a);
 	return a;
 }
 
@@ -263,10 +226,7 @@ static mx_result_t mx_run(const sb_lock_desc_t *d, int nthreads, uint64_t iters,
 			.stop = &stop,
 		};
 		im->node_init(c[i].t.arg.node, (unsigned)i);
-		if (pthread_create(&c[i].t.th, NULL, mx_thread, &c[i]) != 0) {
-			perror("pthread_create");
-			exit(3);
-		}
+		xcreate(&c[i].t.th, mx_thread, &c[i]);
 	}
 	atomic_store(&go, 1);
 	for (unsigned ms = 0; ms < max_ms && atomic_load(&done) < nthreads; ms++)
@@ -537,79 +497,6 @@ static int c_share(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void
 static int c_pref(const sb_lock_desc_t *d, int n, uint32_t re) { (void)re; return check_rw_pref(d, n != 0); }
 static int c_conv(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_convert(d); }
 
-enum outcome { PASSED, FAILED, WATCHDOG, KILLED };
-
-/* Run one check in a child process under a watchdog of `limit` seconds;
- * reason (failed checks) in buf. */
-static enum outcome run_child(const sb_lock_desc_t *d, int (*fn)(const sb_lock_desc_t *, int, uint32_t), int arg,
-			      uint32_t arg2, unsigned limit, char *buf, size_t buflen, double *secs)
-{
-	int pfd[2];
-	struct timespec t0, t1;
-
-	if (pipe(pfd) != 0) {
-		perror("pipe");
-		exit(3);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(3);
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		alarm(limit);
-		int rc = fn(d, arg, arg2);
-		if (rc && write(pfd[1], reason, strlen(reason)) < 0)
-			_exit(2);
-		_exit(rc ? 1 : 0);
-	}
-	close(pfd[1]);
-	ssize_t k, got = 0;
-	while ((k = read(pfd[0], buf + got, buflen - 1 - (size_t)got)) > 0)
-		got += k;
-	buf[got > 0 ? got : 0] = '\0';
-	close(pfd[0]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return PASSED;
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-		return WATCHDOG;
-	if (WIFSIGNALED(st)) {
-		snprintf(buf, buflen, "killed by signal %d", WTERMSIG(st));
-		return KILLED;
-	}
-	if (!buf[0])
-		snprintf(buf, buflen, "failed (exit status %d)", WEXITSTATUS(st));
-	return FAILED;
-}
-
-/* Run one check under the watchdog and report ok / not ok. */
-static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const sb_lock_desc_t *, int, uint32_t),
-		      int arg, uint32_t arg2)
-{
-	char buf[sizeof(reason)];
-	double secs;
-
-	switch (run_child(d, fn, arg, arg2, WATCHDOG_S, buf, sizeof(buf), &secs)) {
-	case PASSED:
-		sb_ok(1, "%s: %s (%.2fs)", d->name, what, secs);
-		break;
-	case WATCHDOG:
-		sb_ok(0, "%s: %s: watchdog: no completion in %d s (deadlock or lost wake-up)", d->name, what,
-		      WATCHDOG_S);
-		break;
-	default:
-		sb_ok(0, "%s: %s: %s", d->name, what, buf);
-	}
-}
-
 static void test_lock(const sb_lock_desc_t *d)
 {
 	static const int nthreads[] = {2, 4, 8};
@@ -628,31 +515,31 @@ static void test_lock(const sb_lock_desc_t *d)
 		for (size_t i = 0; i < sizeof(nthreads) / sizeof(nthreads[0]); i++) {
 			snprintf(what, sizeof(what), "negative control: checker reports violations, %d threads",
 				 nthreads[i]);
-			run_check(d, what, c_detect, nthreads[i], 0);
+			run_check(d, what, c_detect, nthreads[i], 0, WATCHDOG_S);
 		}
 		return;
 	}
 	for (size_t i = 0; i < sizeof(nthreads) / sizeof(nthreads[0]); i++) {
 		snprintf(what, sizeof(what), "mutual exclusion, %d threads", nthreads[i]);
-		run_check(d, what, c_mx, nthreads[i], 0);
+		run_check(d, what, c_mx, nthreads[i], 0, WATCHDOG_S);
 		if (d->flags & SB_F_RW) {
 			snprintf(what, sizeof(what), "mutual exclusion, %d threads, 3 reads : 1 write", nthreads[i]);
-			run_check(d, what, c_mx, nthreads[i], 4);
+			run_check(d, what, c_mx, nthreads[i], 4, WATCHDOG_S);
 		}
 	}
-	run_check(d, "trylock fails while held, succeeds when free", c_try, 0, 0);
+	run_check(d, "trylock fails while held, succeeds when free", c_try, 0, 0, WATCHDOG_S);
 	if (d->flags & SB_F_FIFO) {
-		run_check(d, "a failed trylock leaves the waiting queue intact", c_tryq, 0, 0);
-		run_check(d, "FIFO: granted in arrival order", c_fifo, 0, 0);
+		run_check(d, "a failed trylock leaves the waiting queue intact", c_tryq, 0, 0, WATCHDOG_S);
+		run_check(d, "FIFO: granted in arrival order", c_fifo, 0, 0, WATCHDOG_S);
 	}
 	if (d->flags & SB_F_RW)
-		run_check(d, "rw: readers share, a writer excludes both modes", c_share, 0, 0);
+		run_check(d, "rw: readers share, a writer excludes both modes", c_share, 0, 0, WATCHDOG_S);
 	if (d->flags & SB_F_WPREF)
-		run_check(d, "rw: no new reader while a writer waits", c_pref, 0, 0);
+		run_check(d, "rw: no new reader while a writer waits", c_pref, 0, 0, WATCHDOG_S);
 	if (d->flags & SB_F_RPREF)
-		run_check(d, "rw: a reader passes a waiting writer", c_pref, 1, 0);
+		run_check(d, "rw: a reader passes a waiting writer", c_pref, 1, 0, WATCHDOG_S);
 	if (d->flags & SB_F_CONVERT)
-		run_check(d, "rw: try-convert for the sole reader only, not past a waiting writer", c_conv, 0, 0);
+		run_check(d, "rw: try-convert for the sole reader only, not past a waiting writer", c_conv, 0, 0, WATCHDOG_S);
 }
 
 /* The deliberately broken locks of family `test` (locks/busted.h, deadlock.h). */
@@ -669,7 +556,7 @@ static void test_broken_locks(void)
 		sb_skip("its races are the point; checked in the plain build", "busted: negative control");
 	else
 		run_check(busted, "negative control: the checker catches a broken test-then-set lock", c_detect, 2,
-			  0);
+			  0, WATCHDOG_S);
 	enum outcome oc = run_child(deadlock, c_mx, 2, 0, 2, buf, sizeof(buf), &secs);
 	sb_ok(oc == WATCHDOG, "deadlock: the tests' watchdog fails a check that never completes (%.1fs)", secs);
 }

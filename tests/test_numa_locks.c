@@ -33,6 +33,7 @@
 #include "hmcs.h"
 #include "lockapi.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define WATCHDOG_S 30 /* per check */
 #define WAIT_MS 5000  /* how long a scripted thread may take to reach a state */
@@ -60,45 +61,9 @@ static const struct {
 	{"hmcs", SB_HMCS_PASS_BOUND},
 };
 
-static char reason[256];
-
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
-static void *xalloc(size_t align, size_t size)
-{
-	size_t sz = (size + align - 1) / align * align;
-	void *p = aligned_alloc(align, sz);
-	if (!p) {
-		perror("aligned_alloc");
-		exit(3);
-	}
-	memset(p, 0, sz);
-	return p;
-}
-
-static void xcreate(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	if (pthread_create(th, NULL, fn, arg) != 0) {
-		perror("pthread_create");
-		exit(3);
-	}
-}
-
 static int wait_for(atomic_int *flag, int want)
 {
-	for (int i = 0; i < WAIT_MS * 10; i++) {
-		if (atomic_load(flag) >= want)
-			return 0;
-		usleep(100);
-	}
-	return -1;
+	return wait_for_ms(flag, want, WAIT_MS);
 }
 
 /* ---------------------------------------------------------------- mutual exclusion */
@@ -514,83 +479,12 @@ static int check_starvation(const sb_lock_desc_t *d)
 
 /* ---------------------------------------------------------------- driver */
 
-enum outcome { PASSED, FAILED, WATCHDOG, KILLED };
 
-/*
- * Run fn(d, arg) in a child under a watchdog.  The child's reason string
- * comes back through a pipe, for failures and for passing checks that
- * report a figure.
- */
-static enum outcome run_child(const sb_lock_desc_t *d, int (*fn)(const sb_lock_desc_t *, int), int arg,
-			      char *buf, size_t buflen)
-{
-	int pfd[2];
 
-	if (pipe(pfd) != 0) {
-		perror("pipe");
-		exit(3);
-	}
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(3);
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		alarm(WATCHDOG_S);
-		sb_numa_nodes = NODES;
-		reason[0] = '\0';
-		int rc = fn(d, arg);
-		if (write(pfd[1], reason, strlen(reason)) < 0)
-			_exit(2);
-		_exit(rc ? 1 : 0);
-	}
-	close(pfd[1]);
-	ssize_t k, got = 0;
-	while ((k = read(pfd[0], buf + got, buflen - 1 - (size_t)got)) > 0)
-		got += k;
-	buf[got > 0 ? got : 0] = '\0';
-	close(pfd[0]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return PASSED;
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-		return WATCHDOG;
-	if (WIFSIGNALED(st)) {
-		snprintf(buf, buflen, "killed by signal %d", WTERMSIG(st));
-		return KILLED;
-	}
-	if (!buf[0])
-		snprintf(buf, buflen, "failed (exit status %d)", WEXITSTATUS(st));
-	return FAILED;
-}
-
-static void run_check(const sb_lock_desc_t *d, const char *what, int (*fn)(const sb_lock_desc_t *, int), int arg)
-{
-	char buf[sizeof(reason)];
-
-	switch (run_child(d, fn, arg, buf, sizeof(buf))) {
-	case PASSED:
-		if (buf[0])
-			sb_ok(1, "%s: %s: %s", d->name, what, buf);
-		else
-			sb_ok(1, "%s: %s", d->name, what);
-		break;
-	case WATCHDOG:
-		sb_ok(0, "%s: %s: watchdog: no completion in %d s", d->name, what, WATCHDOG_S);
-		break;
-	default:
-		sb_ok(0, "%s: %s: %s", d->name, what, buf);
-	}
-}
-
-static int c_mx(const sb_lock_desc_t *d, int n) { return check_mx(d, n); }
-static int c_tryq(const sb_lock_desc_t *d, int n) { return check_trylock_queue(d, n); }
-static int c_pass(const sb_lock_desc_t *d, int n) { (void)n; return check_local_passing(d); }
-static int c_starve(const sb_lock_desc_t *d, int n) { (void)n; return check_starvation(d); }
+static int c_mx(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_mx(d, n); }
+static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_trylock_queue(d, n); }
+static int c_pass(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_local_passing(d); }
+static int c_starve(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_starvation(d); }
 
 int main(int argc, char **argv)
 {
@@ -598,6 +492,7 @@ int main(int argc, char **argv)
 	char what[128];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	sb_numa_nodes = NODES; /* inherited by every check's child */
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const sb_lock_desc_t *d = sb_lock_find(names[i]);
 
@@ -610,14 +505,14 @@ int main(int argc, char **argv)
 			continue;
 		for (int n = 4; n <= 8; n += 4) {
 			snprintf(what, sizeof(what), "mutual exclusion, %d threads on %d virtual nodes", n, NODES);
-			run_check(d, what, c_mx, n);
+			run_check(d, what, c_mx, n, 0, WATCHDOG_S);
 		}
 		for (int w = 0; w < NODES; w++) {
 			snprintf(what, sizeof(what), "failed trylocks from both nodes leave a node-%d waiter intact", w);
-			run_check(d, what, c_tryq, w);
+			run_check(d, what, c_tryq, w, 0, WATCHDOG_S);
 		}
-		run_check(d, "within-node passing beats mcs (4 threads, 2 per node)", c_pass, 0);
-		run_check(d, "bounded starvation of a remote waiter", c_starve, 0);
+		run_check(d, "within-node passing beats mcs (4 threads, 2 per node)", c_pass, 0, 0, WATCHDOG_S);
+		run_check(d, "bounded starvation of a remote waiter", c_starve, 0, 0, WATCHDOG_S);
 	}
 	return sb_tap_done();
 }

@@ -10,6 +10,7 @@
  */
 #include "topo.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -40,26 +41,6 @@ static const machine_t machines[] = {
 
 static char topodir[4096];
 
-static int find_topodir(void)
-{
-	const char *env = getenv("SB_TOPOLOGIES");
-	const char *cands[] = {env, "../shared/topologies", "shared/topologies"};
-
-	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-		char probe[4200];
-
-		if (!cands[i] || !*cands[i])
-			continue;
-		snprintf(probe, sizeof(probe), "%s/%s", cands[i], machines[0].file);
-		if (access(probe, R_OK) == 0) {
-			snprintf(topodir, sizeof(topodir), "%s", cands[i]);
-			return 0;
-		}
-		if (cands[i] == env)
-			break; /* an explicit directory that lacks the files is an error */
-	}
-	return -1;
-}
 
 /* ---- the oracle: straight hwloc on a second load ------------------------ */
 
@@ -889,7 +870,7 @@ int main(void)
 {
 	check_parse();
 	check_load_errors();
-	if (find_topodir() < 0) {
+	if (find_topodir(machines[0].file, topodir, sizeof(topodir)) < 0) {
 		sb_ok(0, "topologies directory: set SB_TOPOLOGIES or run from the repository root (../shared/topologies)");
 	} else {
 		sb_diag("topologies from %s", topodir);
