@@ -807,7 +807,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	draw_plots(o, final);
 	if (o->defaults_run) {
-		double full = (double)(sb_nlocks * o->ntcounts * 5) * (0.1 + 1.0 + 0.5);
+		int nall = 0; /* what --lock=all selects */
+		for (int i = 0; i < sb_nlocks; i++)
+			nall += sb_locks[i].family != SB_FAM_TEST;
+		/* per repetition: 100 ms warm-up + 1 s window + 0.5 s timed phase */
+		double full = (double)(nall * o->ntcounts * 5) * (0.1 + 1.0 + 0.5);
 		printf("a full sweep (--lock=all --repeat=5 --duration=1s, same thread counts) would take about %.0f min\n",
 		       full / 60);
 	}

@@ -244,9 +244,21 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 	sb_hist_init(r->h_handoff);
 	sb_hist_init(r->h_acquire);
 	sb_hist_init(r->h_hold);
+	sb_hist_t *tmp = malloc(sizeof(sb_hist_t));
+	if (!tmp) {
+		fprintf(stderr, "spinbench: out of memory\n");
+		exit(1);
+	}
 	for (int i = 0; i < n; i++) {
 		sb_worker_t *w = &b->w[i];
 		sb_thread_row_t *t = &r->trow[i];
+		/* the thread's acquire latencies, reads (general workloads) and writes together */
+		const sb_hist_t *all = w->h_acquire;
+		if (w->h_acq_read) {
+			memcpy(tmp, w->h_acquire, sizeof(*tmp));
+			sb_hist_merge(tmp, w->h_acq_read);
+			all = tmp;
+		}
 		x[i] = w->acq_measured;
 		r->acquisitions += w->acq_measured;
 		r->handoffs += w->handoffs;
@@ -267,9 +279,9 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 			.acquisitions = w->acq_measured,
 			.timed_acq = w->timed_acq,
 			.handoffs_in = w->handoffs,
-			.acquire_p50 = sb_hist_percentile(w->h_acquire, 50),
-			.acquire_p99 = sb_hist_percentile(w->h_acquire, 99),
-			.acquire_max = sb_hist_max(w->h_acquire),
+			.acquire_p50 = sb_hist_percentile(all, 50),
+			.acquire_p99 = sb_hist_percentile(all, 99),
+			.acquire_max = sb_hist_max(all),
 			.hold_p50 = sb_hist_percentile(w->h_hold, 50),
 			.spins = w->spins_measured,
 			.invol_csw = w->invol_csw,
@@ -431,6 +443,7 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 		r->npairs = np;
 		free(hist);
 	}
+	free(tmp);
 	free(x);
 }
 
