@@ -175,6 +175,13 @@ if [ $rc -eq 130 ] && [ -n "$inc" ] && grep -q '"complete": false' "$inc/meta.js
 else
 	nok "SIGINT" "exit $rc, folder '$inc': $(cat "$T/err")"
 fi
+"$BIN" --lock=ttas --threads=1 --duration=1s --repeat=5 --quiet --out="$T/term" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 143 ] && grep -q '"stop_reason": "SIGTERM"' "$T/term/meta.json" && ok "SIGTERM: exit 143, results marked incomplete" || nok "SIGTERM" "exit $rc: $(cat "$T/err")"
 ls -A "$RES" | grep -q partial && nok "a .partial folder was left" || ok "no partial folder left"
 
 # Counters through PAPI: hardware events NA with a reason where the machine cannot count them,
