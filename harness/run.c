@@ -79,6 +79,10 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 	if (sb_counters_n() && !r->wc[tid].ct)
 		fprintf(stderr, "run-bench: warning: thread %u: no PAPI event set (%s); its counters are NA\n", tid, err);
 	sb_thread_node = w->node; /* NUMA-aware locks read it in node_init */
+	/* hmcs reads the cache group in node_init: the PU's L3, else the (virtual) node */
+	sb_pu_info_t pi;
+	int no_l3 = sb_topo_pu_info(r->ctx->topo, w->pu, &pi) != 0 || pi.l3 < 0;
+	sb_thread_group = r->ctx->o->virtual_nodes > 0 || no_l3 ? w->node : pi.l3;
 	r->im->node_init(b->nodes[tid], tid);
 	/* Pairs with the runner's acquire load: our setup is visible before it starts the phases. */
 	atomic_fetch_add_explicit(&b->ready, 1, memory_order_release);

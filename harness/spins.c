@@ -5,4 +5,5 @@ _Thread_local atomic_ulong sb_spins;
 
 atomic_int sb_spin_drain;
 _Thread_local int sb_thread_node;
+_Thread_local int sb_thread_group = -1; /* unset: the node */
 int sb_numa_nodes = 1;

@@ -91,6 +91,19 @@ static inline void sb_spin_wait(void)
 extern _Thread_local int sb_thread_node;
 extern int sb_numa_nodes;
 
+/*
+ * The calling thread's cache group, for hierarchical locks (hmcs): the
+ * hwloc logical index of the L3 of the PU the harness bound the thread to;
+ * the node (sb_thread_node) where the machine has no L3; the virtual node
+ * with --virtual-nodes.  Unique machine-wide, 0..SB_MAX_GROUPS-1 (locks take
+ * it mod SB_MAX_GROUPS).  Set by the harness (and the tests) before
+ * node_init; -1 by default, "unset": the lock treats the group as the node.
+ * 256 covers the largest machines (8 sockets of 16+ CCXs) while each lock
+ * keeps two lines per group.
+ */
+#define SB_MAX_GROUPS 256
+extern _Thread_local int sb_thread_group;
+
 /* Per-thread queue node of locks that need none (basic, rw, pthread). */
 typedef struct sb_nonode {
 	char unused;

@@ -15,6 +15,10 @@
  *   - bounded starvation: a remote-node thread queues again and again while
  *     two same-node threads keep re-acquiring; the acquisitions that start
  *     while it waits must stay within the lock's documented bound.
+ *   - hmcs only: its three levels, with threads given cache groups
+ *     (sb_thread_group) as well as nodes: mutual exclusion, and handoffs
+ *     stay within a group more often than within a node, more often than
+ *     across nodes.
  * Verbs go through the stamped impl of the registry (function pointers; the
  * mutual-exclusion body is the stamped mx_loop).
  */
@@ -58,7 +62,7 @@ static const struct {
 } bounds[] = {
 	{"cohort", SB_COHORT_PASS_BOUND},
 	{"cna", SB_CNA_PASS_BOUND + NLOCAL},
-	{"hmcs", SB_HMCS_PASS_BOUND},
+	{"hmcs", SB_HMCS_GROUP_BOUND}, /* sb_thread_group unset: one group per node */
 };
 
 static int wait_for(atomic_int *flag, int want)
@@ -477,6 +481,118 @@ static int check_starvation(const sb_lock_desc_t *d)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- hmcs: three levels */
+
+/*
+ * hmcs with cache groups: 8 threads, two per group, groups 0,1 on node 0
+ * and 2,3 on node 1 (tid / 2, tid / 4).  Mutual exclusion (an owner mark
+ * and a plain counter under the lock), and the handoffs by level: most stay
+ * inside a group, and those that leave it stay inside the node more often
+ * than they cross nodes.
+ */
+#define HG_THREADS 8
+
+typedef struct hg_shared {
+	const sb_lock_impl_t *im;
+	void *lock;
+	atomic_int go, stop, ready;
+	_Atomic int owner;
+	atomic_ulong viol;
+	/* under the lock */
+	int last_tid;
+	uint64_t acq, handoffs, same_group, same_node;
+} hg_shared_t;
+
+typedef struct hg_thread {
+	pthread_t th;
+	hg_shared_t *s;
+	int tid;
+	uint64_t mine;
+} hg_thread_t;
+
+static void *hg_main(void *p)
+{
+	hg_thread_t *t = p;
+	hg_shared_t *s = t->s;
+	const sb_lock_impl_t *im = s->im;
+	void *node = xalloc(im->node_align, im->node_size);
+
+	sb_thread_group = t->tid / 2;
+	sb_thread_node = t->tid / 4;
+	im->node_init(node, (unsigned)t->tid);
+	atomic_fetch_add(&s->ready, 1);
+	while (!atomic_load(&s->go))
+		sched_yield();
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+		im->lock(s->lock, node);
+		if (atomic_exchange_explicit(&s->owner, t->tid + 1, memory_order_relaxed) != 0)
+			atomic_fetch_add(&s->viol, 1);
+		if (s->last_tid >= 0 && s->last_tid != t->tid) {
+			s->handoffs++;
+			if (s->last_tid / 2 == t->tid / 2)
+				s->same_group++;
+			else if (s->last_tid / 4 == t->tid / 4)
+				s->same_node++;
+		}
+		s->last_tid = t->tid;
+		s->acq++;
+		for (int k = 0; k < 16; k++)
+			sb_cpu_relax();
+		if (atomic_exchange_explicit(&s->owner, 0, memory_order_relaxed) != t->tid + 1)
+			atomic_fetch_add(&s->viol, 1);
+		im->unlock(s->lock, node);
+		t->mine++;
+	}
+	return NULL;
+}
+
+static int check_hmcs_groups(const sb_lock_desc_t *d)
+{
+	hg_shared_t *s = xalloc(SB_CACHELINE, sizeof(*s));
+	hg_thread_t t[HG_THREADS];
+	uint64_t total = 0, least = UINT64_MAX;
+
+	memset(t, 0, sizeof(t));
+	s->im = d->impl;
+	s->lock = xalloc(s->im->lock_align, s->im->lock_size);
+	s->im->init(s->lock);
+	s->last_tid = -1;
+	atomic_store(&sb_spin_drain, 1); /* yield while waiting: 8 threads, few cores */
+	for (int i = 0; i < HG_THREADS; i++) {
+		t[i].s = s;
+		t[i].tid = i;
+		xcreate(&t[i].th, hg_main, &t[i]);
+	}
+	while (atomic_load(&s->ready) < HG_THREADS)
+		usleep(100);
+	atomic_store(&s->go, 1);
+	usleep(500 * 1000);
+	atomic_store(&s->stop, 1);
+	for (int i = 0; i < HG_THREADS; i++) {
+		pthread_join(t[i].th, NULL);
+		total += t[i].mine;
+		if (t[i].mine < least)
+			least = t[i].mine;
+	}
+	atomic_store(&sb_spin_drain, 0);
+	uint64_t h = s->handoffs, g = s->same_group, n = s->same_node, x = h - g - n;
+	if (atomic_load(&s->viol) || s->acq != total)
+		return fail("%lu owner-mark violations, counter %llu for %llu acquisitions", atomic_load(&s->viol),
+			    (unsigned long long)s->acq, (unsigned long long)total);
+	if (h < 100)
+		return fail("too few handoffs to judge: %llu", (unsigned long long)h);
+	if (least == 0)
+		return fail("a thread made no acquisition in 500 ms");
+	if (!(g > n && g > x && n > x && (double)g / (double)h > 0.5))
+		return fail("handoffs of %llu: same group %llu, same node %llu, across nodes %llu: not hierarchical",
+			    (unsigned long long)h, (unsigned long long)g, (unsigned long long)n,
+			    (unsigned long long)x);
+	snprintf(reason, sizeof(reason), "handoffs of %llu: same group %.1f%%, same node %.1f%%, across nodes %.1f%%",
+		 (unsigned long long)h, 100.0 * (double)g / (double)h, 100.0 * (double)n / (double)h,
+		 100.0 * (double)x / (double)h);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- driver */
 
 
@@ -485,6 +601,7 @@ static int c_mx(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return ch
 static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_trylock_queue(d, n); }
 static int c_pass(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_local_passing(d); }
 static int c_starve(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_starvation(d); }
+static int c_hgroups(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_hmcs_groups(d); }
 
 int main(int argc, char **argv)
 {
@@ -513,6 +630,9 @@ int main(int argc, char **argv)
 		}
 		run_check(d, "within-node passing beats mcs (4 threads, 2 per node)", c_pass, 0, 0, WATCHDOG_S);
 		run_check(d, "bounded starvation of a remote waiter", c_starve, 0, 0, WATCHDOG_S);
+		if (strcmp(d->name, "hmcs") == 0)
+			run_check(d, "8 threads in 4 cache groups on 2 nodes, mutual exclusion, handoffs stay low in the tree",
+				  c_hgroups, 0, 0, WATCHDOG_S);
 	}
 	return sb_tap_done();
 }
