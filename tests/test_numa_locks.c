@@ -264,108 +264,139 @@ static int check_trylock_queue(const sb_lock_desc_t *d, int wnode)
 
 /* ---------------------------------------------------------------- within-node passing */
 
-typedef struct pass_shared {
+/*
+ * Handoff locality: nthreads threads hammer one lock for ms; thread i sits
+ * in cache group grp[i] (-1: unset, the lock treats the group as the node)
+ * and node nd[i].  Each handoff (a different thread than the last owner) is
+ * counted as same-group, same-node (other group) or across nodes, under the
+ * lock; an owner mark checks mutual exclusion on the way.
+ */
+typedef struct loc_shared {
 	const sb_lock_impl_t *im;
 	void *lock;
+	const int *grp, *nd;
 	atomic_int go, stop, ready;
+	_Atomic int owner;
+	atomic_ulong viol;
 	/* under the lock */
 	int last_tid;
-	uint64_t acq, handoffs, same_node;
-} pass_shared_t;
+	uint64_t acq, handoffs, same_group, same_node;
+} loc_shared_t;
 
-typedef struct pass_thread {
+typedef struct loc_thread {
 	pthread_t th;
-	pass_shared_t *s;
+	loc_shared_t *s;
 	int tid;
 	uint64_t mine;
-} pass_thread_t;
+} loc_thread_t;
 
-static void *pass_main(void *p)
+typedef struct loc_result {
+	uint64_t handoffs, same_group, same_node, least, violations;
+} loc_result_t;
+
+static void *loc_main(void *p)
 {
-	pass_thread_t *t = p;
-	pass_shared_t *s = t->s;
+	loc_thread_t *t = p;
+	loc_shared_t *s = t->s;
 	const sb_lock_impl_t *im = s->im;
 	void *node = xalloc(im->node_align, im->node_size);
+	const int me = t->tid;
 
-	sb_thread_node = t->tid % NODES;
-	im->node_init(node, (unsigned)t->tid);
+	sb_thread_group = s->grp[me];
+	sb_thread_node = s->nd[me];
+	im->node_init(node, (unsigned)me);
 	atomic_fetch_add(&s->ready, 1);
 	while (!atomic_load(&s->go))
 		sched_yield();
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
 		im->lock(s->lock, node);
-		if (s->last_tid >= 0 && s->last_tid != t->tid) {
+		if (atomic_exchange_explicit(&s->owner, me + 1, memory_order_relaxed) != 0)
+			atomic_fetch_add(&s->viol, 1);
+		int last = s->last_tid;
+		if (last >= 0 && last != me) {
 			s->handoffs++;
-			if (s->last_tid % NODES == t->tid % NODES)
+			if (s->grp[me] >= 0 && s->grp[last] == s->grp[me])
+				s->same_group++;
+			else if (s->nd[last] == s->nd[me])
 				s->same_node++;
 		}
-		s->last_tid = t->tid;
+		s->last_tid = me;
 		s->acq++;
 		for (int k = 0; k < 16; k++)
 			sb_cpu_relax();
+		if (atomic_exchange_explicit(&s->owner, 0, memory_order_relaxed) != me + 1)
+			atomic_fetch_add(&s->viol, 1);
 		im->unlock(s->lock, node);
 		t->mine++;
 	}
 	return NULL;
 }
 
-/* Share of handoffs to the same (virtual) node: nthreads threads for ms. */
-static double same_node_share(const sb_lock_desc_t *d, int nthreads, unsigned ms, uint64_t *handoffs,
-			      uint64_t *least)
+static void locality_run(const sb_lock_desc_t *d, int nthreads, unsigned ms, const int *grp, const int *nd,
+			 loc_result_t *r)
 {
-	pass_shared_t *s = xalloc(SB_CACHELINE, sizeof(*s));
-	pass_thread_t t[MAXT];
+	loc_shared_t *s = xalloc(SB_CACHELINE, sizeof(*s));
+	loc_thread_t t[MAXT];
+	uint64_t total = 0;
 
 	memset(t, 0, sizeof(t));
 	s->im = d->impl;
 	s->lock = xalloc(s->im->lock_align, s->im->lock_size);
 	s->im->init(s->lock);
+	s->grp = grp;
+	s->nd = nd;
 	s->last_tid = -1;
+	/* Waiters yield instead of pausing: with more threads than cores a handoff
+	 * to a preempted waiter would otherwise wait for the scheduler's tick. */
+	atomic_store(&sb_spin_drain, 1);
 	for (int i = 0; i < nthreads; i++) {
 		t[i].s = s;
 		t[i].tid = i;
-		xcreate(&t[i].th, pass_main, &t[i]);
+		xcreate(&t[i].th, loc_main, &t[i]);
 	}
 	while (atomic_load(&s->ready) < nthreads)
 		usleep(100);
 	atomic_store(&s->go, 1);
 	usleep(ms * 1000);
 	atomic_store(&s->stop, 1);
-	*least = UINT64_MAX;
+	r->least = UINT64_MAX;
 	for (int i = 0; i < nthreads; i++) {
 		pthread_join(t[i].th, NULL);
-		if (t[i].mine < *least)
-			*least = t[i].mine;
+		total += t[i].mine;
+		if (t[i].mine < r->least)
+			r->least = t[i].mine;
 	}
-	*handoffs = s->handoffs;
-	return s->handoffs ? (double)s->same_node / (double)s->handoffs : 0.0;
+	atomic_store(&sb_spin_drain, 0);
+	r->handoffs = s->handoffs;
+	r->same_group = s->same_group;
+	r->same_node = s->same_node;
+	r->violations = atomic_load(&s->viol) + (s->acq > total ? s->acq - total : total - s->acq);
 }
 
 static int check_local_passing(const sb_lock_desc_t *d)
 {
+	static const int grp[4] = {-1, -1, -1, -1}, nd[4] = {0, 1, 0, 1}; /* 2 threads per node */
 	const sb_lock_desc_t *mcs = sb_lock_find("mcs");
-	uint64_t h_numa, h_mcs, least_numa, least_mcs;
+	loc_result_t a, m;
 
 	if (!mcs)
 		return fail("mcs is not registered");
-	/*
-	 * Waiters yield instead of pausing: with 4 threads on 2 cores a handoff
-	 * to a preempted waiter otherwise waits for the scheduler's tick.
-	 */
-	atomic_store(&sb_spin_drain, 1);
-	double numa = same_node_share(d, 4, 300, &h_numa, &least_numa);
-	double plain = same_node_share(mcs, 4, 300, &h_mcs, &least_mcs);
-	atomic_store(&sb_spin_drain, 0);
-	if (h_numa < 100 || h_mcs < 100)
-		return fail("too few handoffs to judge: %s %llu, mcs %llu", d->name,
-			    (unsigned long long)h_numa, (unsigned long long)h_mcs);
-	if (least_numa == 0)
+	locality_run(d, 4, 300, grp, nd, &a);
+	locality_run(mcs, 4, 300, grp, nd, &m);
+	double numa = a.handoffs ? (double)a.same_node / (double)a.handoffs : 0;
+	double plain = m.handoffs ? (double)m.same_node / (double)m.handoffs : 0;
+	if (a.violations)
+		return fail("%llu mutual-exclusion violations", (unsigned long long)a.violations);
+	if (a.handoffs < 100 || m.handoffs < 100)
+		return fail("too few handoffs to judge: %s %llu, mcs %llu", d->name, (unsigned long long)a.handoffs,
+			    (unsigned long long)m.handoffs);
+	if (a.least == 0)
 		return fail("a thread made no acquisition in 300 ms");
 	if (!(numa > plain && numa > 0.5))
 		return fail("same-node handoffs %.1f%% of %llu, mcs %.1f%% of %llu: not more local", 100 * numa,
-			    (unsigned long long)h_numa, 100 * plain, (unsigned long long)h_mcs);
+			    (unsigned long long)a.handoffs, 100 * plain, (unsigned long long)m.handoffs);
 	snprintf(reason, sizeof(reason), "same-node handoffs %.1f%% of %llu, mcs %.1f%% of %llu", 100 * numa,
-		 (unsigned long long)h_numa, 100 * plain, (unsigned long long)h_mcs);
+		 (unsigned long long)a.handoffs, 100 * plain, (unsigned long long)m.handoffs);
 	return 0;
 }
 
@@ -490,98 +521,18 @@ static int check_starvation(const sb_lock_desc_t *d)
  * inside a group, and those that leave it stay inside the node more often
  * than they cross nodes.
  */
-#define HG_THREADS 8
-
-typedef struct hg_shared {
-	const sb_lock_impl_t *im;
-	void *lock;
-	atomic_int go, stop, ready;
-	_Atomic int owner;
-	atomic_ulong viol;
-	/* under the lock */
-	int last_tid;
-	uint64_t acq, handoffs, same_group, same_node;
-} hg_shared_t;
-
-typedef struct hg_thread {
-	pthread_t th;
-	hg_shared_t *s;
-	int tid;
-	uint64_t mine;
-} hg_thread_t;
-
-static void *hg_main(void *p)
-{
-	hg_thread_t *t = p;
-	hg_shared_t *s = t->s;
-	const sb_lock_impl_t *im = s->im;
-	void *node = xalloc(im->node_align, im->node_size);
-
-	sb_thread_group = t->tid / 2;
-	sb_thread_node = t->tid / 4;
-	im->node_init(node, (unsigned)t->tid);
-	atomic_fetch_add(&s->ready, 1);
-	while (!atomic_load(&s->go))
-		sched_yield();
-	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-		im->lock(s->lock, node);
-		if (atomic_exchange_explicit(&s->owner, t->tid + 1, memory_order_relaxed) != 0)
-			atomic_fetch_add(&s->viol, 1);
-		if (s->last_tid >= 0 && s->last_tid != t->tid) {
-			s->handoffs++;
-			if (s->last_tid / 2 == t->tid / 2)
-				s->same_group++;
-			else if (s->last_tid / 4 == t->tid / 4)
-				s->same_node++;
-		}
-		s->last_tid = t->tid;
-		s->acq++;
-		for (int k = 0; k < 16; k++)
-			sb_cpu_relax();
-		if (atomic_exchange_explicit(&s->owner, 0, memory_order_relaxed) != t->tid + 1)
-			atomic_fetch_add(&s->viol, 1);
-		im->unlock(s->lock, node);
-		t->mine++;
-	}
-	return NULL;
-}
-
 static int check_hmcs_groups(const sb_lock_desc_t *d)
 {
-	hg_shared_t *s = xalloc(SB_CACHELINE, sizeof(*s));
-	hg_thread_t t[HG_THREADS];
-	uint64_t total = 0, least = UINT64_MAX;
+	static const int grp[8] = {0, 0, 1, 1, 2, 2, 3, 3}, nd[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+	loc_result_t r;
 
-	memset(t, 0, sizeof(t));
-	s->im = d->impl;
-	s->lock = xalloc(s->im->lock_align, s->im->lock_size);
-	s->im->init(s->lock);
-	s->last_tid = -1;
-	atomic_store(&sb_spin_drain, 1); /* yield while waiting: 8 threads, few cores */
-	for (int i = 0; i < HG_THREADS; i++) {
-		t[i].s = s;
-		t[i].tid = i;
-		xcreate(&t[i].th, hg_main, &t[i]);
-	}
-	while (atomic_load(&s->ready) < HG_THREADS)
-		usleep(100);
-	atomic_store(&s->go, 1);
-	usleep(500 * 1000);
-	atomic_store(&s->stop, 1);
-	for (int i = 0; i < HG_THREADS; i++) {
-		pthread_join(t[i].th, NULL);
-		total += t[i].mine;
-		if (t[i].mine < least)
-			least = t[i].mine;
-	}
-	atomic_store(&sb_spin_drain, 0);
-	uint64_t h = s->handoffs, g = s->same_group, n = s->same_node, x = h - g - n;
-	if (atomic_load(&s->viol) || s->acq != total)
-		return fail("%lu owner-mark violations, counter %llu for %llu acquisitions", atomic_load(&s->viol),
-			    (unsigned long long)s->acq, (unsigned long long)total);
+	locality_run(d, 8, 500, grp, nd, &r);
+	uint64_t h = r.handoffs, g = r.same_group, n = r.same_node, x = h - g - n;
+	if (r.violations)
+		return fail("%llu mutual-exclusion violations", (unsigned long long)r.violations);
 	if (h < 100)
 		return fail("too few handoffs to judge: %llu", (unsigned long long)h);
-	if (least == 0)
+	if (r.least == 0)
 		return fail("a thread made no acquisition in 500 ms");
 	if (!(g > n && g > x && n > x && (double)g / (double)h > 0.5))
 		return fail("handoffs of %llu: same group %llu, same node %llu, across nodes %llu: not hierarchical",
@@ -594,8 +545,6 @@ static int check_hmcs_groups(const sb_lock_desc_t *d)
 }
 
 /* ---------------------------------------------------------------- driver */
-
-
 
 static int c_mx(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_mx(d, n); }
 static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_trylock_queue(d, n); }
