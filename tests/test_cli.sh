@@ -74,6 +74,24 @@ SPINBENCH_WORKLOADS="$T/wdir" bad "broken.conf" --workload=broken
 bad "--virtual-nodes: invalid value '0'" --virtual-nodes=0
 bad "--virtual-nodes: invalid value '3'" --virtual-nodes=3
 
+# The build's dependency check as a non-root user on a machine that lacks everything:
+# one line naming the exact install command, exit 1, nothing installed.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir -p "$T/bin"
+	for c in sh id; do ln -sf "$(command -v $c)" "$T/bin/$c"; done
+	chmod 755 "$T" "$T/bin"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$T/bin" /bin/sh scripts/deps.sh >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+		grep -q "install them with: sudo apt-get install -y .*libhwloc-dev libnuma-dev libpapi-dev libck-dev" "$T/err"; then
+		ok "missing dependencies, not root: one line naming the install command ($(cat "$T/err"))"
+	else
+		nok "deps.sh as non-root" "exit $rc: $(cat "$T/err")"
+	fi
+else
+	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - deps.sh as non-root # skip needs root and setpriv"
+fi
+
 # --list: every registered lock with its family
 "$BIN" --list >"$T/list"
 missing=""
