@@ -4,8 +4,8 @@
 # Libraries are found with pkg-config, programs on PATH.  When something is
 # missing: as root, install the Debian packages with apt-get (no input asked);
 # otherwise print one line naming the exact install command and exit 1.
-#   scripts/deps.sh          build dependencies (hwloc, libnuma, PAPI, ck)
-#   scripts/deps.sh --all    also the tools for plots and tests
+#   scripts/deps.sh          what run-bench needs (hwloc, libnuma, PAPI, ck, gnuplot, python3)
+#   scripts/deps.sh --all    also what the tests need (chromium)
 set -u
 
 pkgs=""
@@ -25,9 +25,9 @@ else
 fi
 need_cmd lstopo-no-graphics hwloc
 need_cmd papi_avail papi-tools
+need_cmd gnuplot gnuplot-nox   # run-bench draws its plots at the end
+need_cmd python3 python3       # plot-results, compare-results
 if [ "${1:-}" = "--all" ]; then
-	need_cmd gnuplot gnuplot-nox
-	need_cmd python3 python3
 	need_cmd chromium chromium
 fi
 
