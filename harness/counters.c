@@ -616,6 +616,21 @@ const char *sb_counter_event(int i)
 	return i >= 0 && i < g_n ? g_ctr[i].event : NULL;
 }
 
+int sb_counters_handoffs(void)
+{
+	for (int i = 0; i < g_n; i++)
+		if (strcmp(g_ctr[i].event, "sde:::spinbench::handoffs") == 0)
+			return i;
+	return -1;
+}
+
+const char *sb_counter_column(int i, char *buf, size_t len)
+{
+	const char *ev = sb_counter_event(i);
+	snprintf(buf, len, "%s%s", ev && strncmp(ev, "sde:::", 6) == 0 ? "sde_" : "", sb_counter_name(i));
+	return buf;
+}
+
 int sb_counter_available(int i)
 {
 	return i >= 0 && i < g_n ? g_ctr[i].available : 0;

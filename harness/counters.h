@@ -92,6 +92,16 @@ const char *sb_counter_event(int i);
 /* 1 when counter i is counted on this machine, else 0 (and out of range). */
 int sb_counter_available(int i);
 
+/* Index of the suite's own `handoffs` event, or -1 when not requested.  It
+ * covers the timed phase (where handoffs are classified) and is divided by
+ * the timed acquisitions; every other counter covers the measured window. */
+int sb_counters_handoffs(void);
+
+/* The CSV column stem of counter i, written into buf: its name, with "sde_"
+ * before the suite's own events read back through PAPI, so that
+ * sde_spins_per_op stands beside the harness's own spins_per_op. */
+const char *sb_counter_column(int i, char *buf, size_t len);
+
 /* Why counter i is not available (PAPI's reason); "" when it is. */
 const char *sb_counter_reason(int i);
 

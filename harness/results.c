@@ -68,16 +68,6 @@ static int commit(FILE *f, const char *dir, const char *name, const char *tmp)
 	return 0;
 }
 
-/* Column stem of counter k: its name; the suite's own events read back
- * through PAPI's software-defined events get "sde_", so that sde_spins_per_op
- * (through PAPI) stands beside spins_per_op (the harness's own count). */
-static const char *ctr_col(int k, char *buf, size_t len)
-{
-	const char *ev = sb_counter_event(k);
-	snprintf(buf, len, "%s%s", strncmp(ev, "sde:::", 6) == 0 ? "sde_" : "", sb_counter_name(k));
-	return buf;
-}
-
 static void put_u(FILE *f, uint64_t v, int valid)
 {
 	if (valid)
@@ -128,7 +118,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 			sb_dist_name((sb_dist_t)c), sb_dist_name((sb_dist_t)c));
 	char cb[160];
 	for (int k = 0; k < sb_counters_n(); k++)
-		fprintf(f, ",%s_per_op", ctr_col(k, cb, sizeof(cb)));
+		fprintf(f, ",%s_per_op", sb_counter_column(k, cb, sizeof(cb)));
 	fputc('\n', f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
@@ -208,7 +198,7 @@ static int write_threads(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	      f);
 	char cb[160];
 	for (int k = 0; k < sb_counters_n(); k++)
-		fprintf(f, ",%s,%s_per_op", ctr_col(k, cb, sizeof(cb)), cb);
+		fprintf(f, ",%s,%s_per_op", sb_counter_column(k, cb, sizeof(cb)), cb);
 	fputc('\n', f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
@@ -235,7 +225,7 @@ static int write_threads(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 			put_u(f, x->long_holds, 1);
 			for (int k = 0; k < sb_counters_n(); k++) {
 				int ok = x->ctr[k] >= 0;
-				uint64_t den = strcmp(sb_counter_name(k), "handoffs") == 0 ? x->timed_acq : x->acquisitions;
+				uint64_t den = k == sb_counters_handoffs() ? x->timed_acq : x->acquisitions;
 				put_u(f, (uint64_t)x->ctr[k], ok);
 				put_d(f, ok && den ? (double)x->ctr[k] / (double)den : NAN, 4);
 			}

@@ -88,14 +88,6 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 	atomic_fetch_add_explicit(&b->ready, 1, memory_order_release);
 }
 
-static int handoffs_counter(void)
-{
-	for (int i = 0; i < sb_counters_n(); i++)
-		if (strcmp(sb_counter_name(i), "handoffs") == 0)
-			return i;
-	return -1;
-}
-
 void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 {
 	struct rusage ru;
@@ -130,13 +122,13 @@ void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 		w->runq_delay_ns = (rq == UINT64_MAX || c->runq0 == UINT64_MAX) ? UINT64_MAX : rq - c->runq0;
 		break;
 	case SB_TIMED_START:
-		if (c->ct && handoffs_counter() >= 0)
+		if (c->ct && sb_counters_handoffs() >= 0)
 			sb_counters_start(c->ct);
 		atomic_fetch_add_explicit(&b->timed, 1, memory_order_relaxed);
 		break;
 	case SB_TIMED_END:
 		/* Handoffs are classified only in the timed phase: that counter covers it. */
-		if (c->ct && (h = handoffs_counter()) >= 0) {
+		if (c->ct && (h = sb_counters_handoffs()) >= 0) {
 			sb_sde_handoffs = (long long)w->handoffs;
 			w->ctr[h] = sb_counters_stop(c->ct, v) == 0 ? v[h] : -1;
 		}
@@ -230,7 +222,7 @@ int sb_run_thread_node(const sb_runctx_t *ctx, int pu)
 }
 
 /* Merge per-thread results into the repetition's figures. */
-static void reduce(runner_t *R, sb_rep_t *r, double window_s)
+static void reduce(runner_t *R, sb_rep_t *r)
 {
 	sb_bench_t *b = &R->b;
 	int n = b->nthreads;
@@ -302,7 +294,7 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 				ok = 0;
 			sum += b->w[i].ctr[k];
 		}
-		uint64_t den = strcmp(sb_counter_name(k), "handoffs") == 0 ? r->timed_acq : r->acquisitions;
+		uint64_t den = k == sb_counters_handoffs() ? r->timed_acq : r->acquisitions;
 		r->ctr_per_op[k] = ok && den ? (double)(sum / den) : NAN;
 		for (int i = 0; i < n; i++)
 			r->trow[i].ctr[k] = ok && b->w[i].ctr[k] >= 0 ? b->w[i].ctr[k] : -1;
@@ -366,7 +358,7 @@ static void reduce(runner_t *R, sb_rep_t *r, double window_s)
 		r->long_holds += b->w[i].long_holds;
 		r->trow[i].long_holds = b->w[i].long_holds;
 	}
-	r->duration_s = window_s;
+	const double window_s = r->duration_s; /* set by the runner from its clock */
 	/* Preempted: involuntary context switches at 10 per thread-second of the
 	 * window or more (each costs a worker at least a scheduler slice, about
 	 * 1% of its time and more), or the hypervisor stole more than 1% of it. */
@@ -673,7 +665,7 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		pthread_join(R.th[i], NULL);
 	atomic_store_explicit(&sb_spin_drain, 0, memory_order_relaxed);
 	if (rc == 0)
-		reduce(&R, r, r->duration_s);
+		reduce(&R, r);
 
 	for (int i = 0; i < threads; i++) {
 		sb_worker_t *w = &R.b.w[i];
