@@ -90,12 +90,12 @@ static void *c2c_thread(void *p)
 	/* Round trips: a sends odd numbers, b answers with the next even one. */
 	for (int i = 0; i < rounds; i++) {
 		if (side == 0) {
-			uint64_t t0 = sb_ticks();
+			uint64_t t0 = sb_tick_start();
 			/* release: pairs with b's acquire in wait_seq(). */
 			atomic_store_explicit(&c->line.seq, ++seq, memory_order_release);
 			if ((rc = wait_seq(c, ++seq)) != 0)
 				goto timeout;
-			uint64_t t1 = sb_ticks();
+			uint64_t t1 = sb_tick_end();
 			if (i >= c->warm)
 				c->rtt[i - c->warm] = t1 - t0;
 		} else {
@@ -108,12 +108,12 @@ static void *c2c_thread(void *p)
 	/* Offset: b stamps when it sees a's message and when it answers. */
 	for (int i = 0; i < c->samples; i++) {
 		if (side == 0) {
-			uint64_t t_send = sb_ticks();
+			uint64_t t_send = sb_tick_start();
 			/* release: pairs with b's acquire in wait_seq(). */
 			atomic_store_explicit(&c->line.seq, ++seq, memory_order_release);
 			if ((rc = wait_seq(c, ++seq)) != 0)
 				goto timeout;
-			uint64_t t_recv = sb_ticks();
+			uint64_t t_recv = sb_tick_end();
 			/* Relaxed: ordered by the acquire of seq in wait_seq(). */
 			uint64_t b_recv = atomic_load_explicit(&c->line.t_recv, memory_order_relaxed);
 			uint64_t b_send = atomic_load_explicit(&c->line.t_send, memory_order_relaxed);
@@ -123,9 +123,9 @@ static void *c2c_thread(void *p)
 		} else {
 			if ((rc = wait_seq(c, ++seq)) != 0)
 				goto timeout;
-			uint64_t b_recv = sb_ticks();
+			uint64_t b_recv = sb_tick_end();
 			atomic_store_explicit(&c->line.t_recv, b_recv, memory_order_relaxed);
-			atomic_store_explicit(&c->line.t_send, sb_ticks(), memory_order_relaxed);
+			atomic_store_explicit(&c->line.t_send, sb_tick_start(), memory_order_relaxed);
 			/* release: publishes the two stamps; pairs with a's acquire. */
 			atomic_store_explicit(&c->line.seq, ++seq, memory_order_release);
 		}

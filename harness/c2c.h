@@ -3,7 +3,9 @@
  * physical floor under every lock handoff (DESIGN.md, "What is measured").
  *
  * Two threads, bound to PU a and PU b (sb_topo_bind_self), pass one 128-byte
- * line back and forth.  Each round trip is timed on a's counter (sb_ticks):
+ * line back and forth.  Each round trip is timed on a's counter with the
+ * ordered stamps of clock.h (sb_tick_start before the send, sb_tick_end
+ * after the answer is seen):
  * a writes the line, b sees it and writes it back, a sees that.  The one-way
  * latency is half the median round trip.  The waits are tight loops without
  * a pause hint (PAUSE costs up to ~140 cycles on recent x86, more than an
@@ -12,7 +14,9 @@
  *
  * The same pair also estimates the offset between the two PUs' counters:
  * a stamps its send time into the message, b stamps when it sees it and
- * when it answers, a stamps when it sees the answer.  With a symmetric path,
+ * when it answers, a stamps when it sees the answer (start stamps before a
+ * send, end stamps after a receive, so that no stamp moves across the
+ * message it brackets).  With a symmetric path,
  *	offset = ((t_b_recv - t_a_send) - (t_a_recv - t_b_send)) / 2
  * is b's counter minus a's, the median over the samples.  A handoff latency
  * measured across the pair (release stamped on one PU, acquire on the other)

@@ -21,8 +21,8 @@ static double sb_clk_ns_per_tick = 1.0;
 
 #define SB_CALIB_ROUNDS 3
 #define SB_CALIB_ROUND_NS 20000000ull /* 20 ms */
-#define SB_COST_SAMPLES 201
-#define SB_COST_READS 64
+#define SB_COST_PAIRS 20001
+#define SB_GRAIN_PAIRS 200000
 
 static uint64_t raw_ns(int *err)
 {
@@ -49,14 +49,14 @@ static double calib_round(void)
 {
 	int err = 0;
 	uint64_t a0 = raw_ns(&err);
-	uint64_t c0 = sb_ticks();
+	uint64_t c0 = sb_tick_end();
 	uint64_t b0 = raw_ns(&err);
 	uint64_t a1, b1, c1;
 
 	do {
 		a1 = raw_ns(&err);
 	} while (!err && a1 - a0 < SB_CALIB_ROUND_NS);
-	c1 = sb_ticks();
+	c1 = sb_tick_end();
 	b1 = raw_ns(&err);
 	if (err || c1 <= c0)
 		return -1.0;
@@ -67,18 +67,48 @@ static double calib_round(void)
 	return (double)(c1 - c0) / (t1 - t0);
 }
 
-/* Median over many samples of the cost of one sb_ticks() read, in ticks. */
-static double read_cost_ticks(void)
+static int cmp_u64(const void *a, const void *b)
 {
-	double s[SB_COST_SAMPLES];
-	for (int i = 0; i < SB_COST_SAMPLES; i++) {
-		uint64_t first = sb_ticks(), last = first;
-		for (int j = 0; j < SB_COST_READS; j++)
-			last = sb_ticks();
-		s[i] = (double)(last - first) / SB_COST_READS;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The cost of one read of each kind, in ticks: the median difference of two
+ * back-to-back reads, which is also what an empty interval between two such
+ * stamps measures.  kind 0: sb_tick_end, 1: sb_tick_start, 2: sb_tick_raw.
+ */
+static uint64_t read_cost_ticks(int kind)
+{
+	static uint64_t d[SB_COST_PAIRS];
+	for (int i = 0; i < SB_COST_PAIRS; i++) {
+		uint64_t a, b;
+		if (kind == 0) {
+			a = sb_tick_end();
+			b = sb_tick_end();
+		} else if (kind == 1) {
+			a = sb_tick_start();
+			b = sb_tick_start();
+		} else {
+			a = sb_tick_raw();
+			b = sb_tick_raw();
+		}
+		d[i] = b > a ? b - a : 0;
 	}
-	qsort(s, SB_COST_SAMPLES, sizeof s[0], cmp_double);
-	return s[SB_COST_SAMPLES / 2];
+	qsort(d, SB_COST_PAIRS, sizeof d[0], cmp_u64);
+	return d[SB_COST_PAIRS / 2];
+}
+
+/* The smallest non-zero difference between two consecutive raw reads. */
+static uint64_t granularity_ticks(void)
+{
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < SB_GRAIN_PAIRS; i++) {
+		uint64_t a = sb_tick_raw(), b = sb_tick_raw();
+		if (b > a && b - a < best)
+			best = b - a;
+	}
+	return best == UINT64_MAX ? 0 : best;
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -185,7 +215,11 @@ int sb_clock_init(sb_clock_info_t *out)
 		sb_clk_ns_per_tick = 1e9 / info.ticks_per_sec;
 	else
 		ok = 0;
-	info.read_cost_ns = read_cost_ticks() * sb_clk_ns_per_tick;
+	info.read_cost_ticks = read_cost_ticks(0);
+	info.read_cost_ns = (double)info.read_cost_ticks * sb_clk_ns_per_tick;
+	info.start_cost_ns = (double)read_cost_ticks(1) * sb_clk_ns_per_tick;
+	info.raw_cost_ns = (double)read_cost_ticks(2) * sb_clk_ns_per_tick;
+	info.granularity_ns = (double)granularity_ticks() * sb_clk_ns_per_tick;
 
 	if (out)
 		*out = info;

@@ -2,16 +2,38 @@
  * guard.h - the mutual-exclusion check that runs inside every critical
  * section, in the tests and in every benchmark run.
  *
- * The protected data is a plain (non-atomic) counter and an owner mark.  A
- * writer entering finds the mark clear, sets it to its own id, increments
- * the counter, and on leaving finds its own id still there and clears it.
- * A reader finds the mark clear on entry and on exit and the counter
- * unchanged.  Anything else is a violation.  After the run the counter must
- * equal the number of exclusive acquisitions: a lost update is a violation
- * too.  The accesses are volatile so that the compiler keeps every one of
- * them inside the critical section; they are deliberately not atomic: under
- * a correct lock its acquire/release orders them, under a broken one they
- * race and the race shows.
+ * The protected data is one plain (non-atomic) 64-bit word on its own cache
+ * line, beside the lock:
+ *
+ *	bits  0..31  counter: incremented by every exclusive critical section
+ *	bits 32..47  owner:   0 = free, else the holder's mark (thread id + 1)
+ *	bits 48..63  last:    the mark of the last exclusive holder to leave
+ *
+ * A writer entering finds no owner, sets its own mark and increments the
+ * counter; leaving, it finds its own mark still there, clears it and records
+ * itself as `last`.  A reader finds no owner on entry and on exit and the
+ * counter unchanged.  Anything else is a violation.  After the run the
+ * counter must equal the number of exclusive acquisitions modulo 2^32: a
+ * lost update is a violation too (it catches what the mark cannot, two
+ * holders that each see their own mark from their own store buffer).  The
+ * accesses are volatile so that the compiler keeps every one of them inside
+ * the critical section; they are deliberately not atomic: under a correct
+ * lock its acquire/release orders them, under a broken one they race and the
+ * race shows.
+ *
+ * Why one word: a writer's critical section is two loads and two stores of
+ * one line, and the only chain carried from one acquisition to the next
+ * through memory is the counter's (the leave store writes back the value the
+ * entry computed, not the value it re-reads), which keeps the checker's cost
+ * per acquisition near one store-to-load forwarding.
+ *
+ * The line also carries the handoff record of DESIGN.md ("at unlock, the
+ * holder records its id and release timestamp in a slot beside the lock"):
+ * `last` is written by every exclusive release at no extra cost (it is part
+ * of the leave store), and the latency phase adds the release timestamp,
+ * rel_ts, in the same line.  The next owner reads both with the line its
+ * entry check fetches anyway, so the record costs no extra cache-line
+ * transfer.
  */
 #ifndef SPINBENCH_HARNESS_GUARD_H
 #define SPINBENCH_HARNESS_GUARD_H
@@ -20,39 +42,66 @@
 
 #include "arch.h"
 
+#define SB_GUARD_COUNT_MASK UINT64_C(0xffffffff)
+#define SB_GUARD_OWNER_SHIFT 32
+#define SB_GUARD_LAST_SHIFT 48
+#define SB_GUARD_MARK_MASK UINT64_C(0xffff)
+
 typedef struct sb_guard {
-	SB_ALIGNED volatile uint64_t counter;
-	volatile uint32_t owner; /* 0 = free, else thread id + 1 */
+	SB_ALIGNED volatile uint64_t word; /* counter | owner << 32 | last << 48 */
+	volatile uint64_t rel_ts;          /* latency phase: the last exclusive release's stamp (ticks) */
 } sb_guard_t;
 
-/* Enter/leave an exclusive section as thread `mark` (id + 1). */
-static inline void sb_guard_enter(sb_guard_t *g, uint32_t mark, uint64_t *viol)
+/* The counter (exclusive critical sections, modulo 2^32). */
+static inline uint32_t sb_guard_count(const sb_guard_t *g)
 {
-	if (g->owner != 0)
-		(*viol)++;
-	g->owner = mark;
-	g->counter = g->counter + 1;
+	return (uint32_t)(g->word & SB_GUARD_COUNT_MASK);
 }
 
-static inline void sb_guard_leave(sb_guard_t *g, uint32_t mark, uint64_t *viol)
+/* The mark of the last exclusive holder to leave (0: none yet). */
+static inline uint32_t sb_guard_word_last(uint64_t word)
 {
-	if (g->owner != mark)
-		(*viol)++;
-	g->owner = 0;
+	return (uint32_t)(word >> SB_GUARD_LAST_SHIFT);
 }
 
-/* A shared (read) section: no writer inside at entry, none at exit, data unchanged. */
+/*
+ * Enter an exclusive section as thread `mark` (id + 1, at most 65535).
+ * Returns the word as found (its `last` says who released before), which
+ * sb_guard_leave needs.
+ */
+static inline uint64_t sb_guard_enter(sb_guard_t *g, uint32_t mark, uint64_t *viol)
+{
+	uint64_t v = g->word;
+	*viol += ((v >> SB_GUARD_OWNER_SHIFT) & SB_GUARD_MARK_MASK) != 0;
+	g->word = ((v + 1) & SB_GUARD_COUNT_MASK) | (uint64_t)mark << SB_GUARD_OWNER_SHIFT;
+	return v;
+}
+
+/* Leave it; `entered` is what sb_guard_enter returned. */
+static inline void sb_guard_leave(sb_guard_t *g, uint32_t mark, uint64_t entered, uint64_t *viol)
+{
+	uint64_t v = g->word;
+	*viol += ((v >> SB_GUARD_OWNER_SHIFT) & SB_GUARD_MARK_MASK) != mark;
+	g->word = ((entered + 1) & SB_GUARD_COUNT_MASK) | (uint64_t)mark << SB_GUARD_LAST_SHIFT;
+}
+
+/*
+ * A shared (read) section: no writer inside at entry, none at exit, data
+ * unchanged.  read_enter returns the word as found (its `last` says which
+ * writer released before), which read_leave compares against.
+ */
 static inline uint64_t sb_guard_read_enter(sb_guard_t *g, uint64_t *viol)
 {
-	if (g->owner != 0)
-		(*viol)++;
-	return g->counter;
+	uint64_t v = g->word;
+	*viol += ((v >> SB_GUARD_OWNER_SHIFT) & SB_GUARD_MARK_MASK) != 0;
+	return v;
 }
 
-static inline void sb_guard_read_leave(sb_guard_t *g, uint64_t seen, uint64_t *viol)
+static inline void sb_guard_read_leave(sb_guard_t *g, uint64_t entered, uint64_t *viol)
 {
-	if (g->owner != 0 || g->counter != seen)
-		(*viol)++;
+	uint64_t v = g->word;
+	*viol += ((v >> SB_GUARD_OWNER_SHIFT) & SB_GUARD_MARK_MASK) != 0 ||
+		 ((v ^ entered) & SB_GUARD_COUNT_MASK) != 0;
 }
 
 #endif

@@ -3,9 +3,18 @@
  *
  * Included by stamp.c only, where LOCK/UNLOCK expand to the lock's static
  * inline functions.  The measured window's loop body is: a relaxed load of
- * the phase word (a read-shared line, written four times per repetition),
+ * the phase word (a read-shared line, written a few times per repetition),
  * lock, the guard's check, unlock, a register increment.  No clock, no
  * syscall, no allocation, no indirect call.
+ *
+ * The latency phase (bench.h) runs the same body plus, at every release, one
+ * ordered stamp stored beside the lock (the handoff record); one acquisition
+ * in about sample_every is timed in full: its arrival stamp before the lock
+ * call, its owned stamp right after it, the records read under the lock.
+ * Everything else a timed acquisition does (classification, histograms,
+ * pair counts) runs after the unlock, from registers: nothing of the
+ * harness's bookkeeping sits inside the critical section or between the
+ * release stamp and the unlock but the store of the stamp itself.
  */
 #include <sched.h>
 #include <string.h>
@@ -19,39 +28,124 @@ static inline int phase_of(sb_bench_t *b)
 	return atomic_load_explicit(&b->phase, memory_order_relaxed);
 }
 
+/* Wait for the runner's start; yield: when threads outnumber PUs, spinning
+ * here would starve the threads that still have to bind themselves. */
+static void wait_start(sb_bench_t *b)
+{
+	/* Pairs with the runner's release store of SB_PH_WARMUP, after every worker is ready. */
+	while (atomic_load_explicit(&b->phase, memory_order_acquire) == SB_PH_WAIT)
+		sched_yield();
+}
+
+/* Leaving the window: counted, so that the runner starts TIMED when every
+ * worker writes release records.  Release: pairs with the runner's acquire
+ * load of `timed`, which then reads this worker's acq_measured. */
+static void enter_settle(sb_bench_t *b)
+{
+	atomic_fetch_add_explicit(&b->timed, 1, memory_order_release);
+}
+
+/* The number of acquisitions until the next timed one: uniform in
+ * [1, 2k-1], mean k; drawn only when a sample is taken. */
+static inline uint64_t sample_gap(sb_rng_t *r, uint64_t k)
+{
+	return k <= 1 ? 1 : 1 + sb_rng_below(r, 2 * k - 1);
+}
+
+/* What the runner decided for TIMED.  Acquire: pairs with the runner's
+ * release store of SB_PH_TIMED, which publishes sample_every. */
+static inline uint64_t timed_sample_every(sb_bench_t *b)
+{
+	atomic_thread_fence(memory_order_acquire);
+	uint64_t k = b->sample_every;
+	return k ? k : 1;
+}
+
+/*
+ * The bookkeeping of one timed acquisition, after its unlock: classify it
+ * (handoff.h), add its latencies, count long holds and handoff pairs.
+ * `acq_hist` is where its acquire latency goes (writes or reads).
+ */
+static inline __attribute__((always_inline)) void timed_record(const sb_bench_t *b, sb_worker_t *w,
+							       const sb_acq_seen_t *s, uint32_t mark, int shared,
+							       sb_hist_t *acq_hist, uint64_t t_arr, uint64_t t_acq,
+							       uint64_t t_rel)
+{
+	sb_timed_t *T = &w->t;
+	const double npt = b->ns_per_tick;
+	uint32_t from = 0;
+	uint64_t rel = 0, lat = 0;
+	int from_readers = 0;
+	sb_acq_kind_t k = sb_classify(s, mark, shared, t_arr, &from, &rel, &from_readers);
+
+	T->sampled++;
+	T->kind[k]++;
+	if (k == SB_ACQ_HANDOFF) {
+		if (shared)
+			T->ho_r++;
+		else
+			T->ho_w++;
+		T->ho_from_readers += (uint64_t)from_readers;
+		int in_hist = sb_handoff_add(shared ? w->h_ho_r : w->h_ho_w, &T->nonpositive, t_acq, rel, npt, &lat);
+		if (w->pair_count && from - 1 < (uint32_t)b->nthreads) {
+			w->pair_count[from - 1]++;
+			if (in_hist)
+				w->pair_hist[(size_t)(from - 1) * SB_PHIST_N + sb_phist_index(lat)]++;
+		}
+	}
+	sb_hist_add(acq_hist, (uint64_t)((double)(t_acq - t_arr) * npt));
+	uint64_t held = t_rel - t_acq;
+	held = held > b->stamp_ticks ? held - b->stamp_ticks : 0;
+	sb_hist_add(w->h_hold, (uint64_t)((double)held * npt));
+	T->long_holds += held > b->hold_limit_ticks;
+}
+
+/* ---------------------------------------------------------------- max-contention */
+
+/* The window's body: lock, check, unlock. */
+static inline __attribute__((always_inline)) void plain_op(lock_t *l, node_t *n, sb_guard_t *g, uint32_t mark,
+							   uint64_t *viol)
+{
+	LOCK(l, n);
+	uint64_t e = sb_guard_enter(g, mark, viol);
+	sb_guard_leave(g, mark, e, viol);
+	UNLOCK(l, n);
+}
+
+/* The latency phase's untimed body: the same, and the release stamp. */
+static inline __attribute__((always_inline)) void plain_rec_op(lock_t *l, node_t *n, sb_guard_t *g, uint32_t mark,
+							       uint64_t *viol)
+{
+	LOCK(l, n);
+	uint64_t e = sb_guard_enter(g, mark, viol);
+	sb_guard_leave(g, mark, e, viol);
+	g->rel_ts = sb_tick_end();
+	UNLOCK(l, n);
+}
+
 /* max-contention: one lock, empty critical section, no think time. */
 static void plain_worker(sb_bench_t *b, unsigned tid)
 {
 	lock_t *l = b->lock;
 	node_t *n = b->nodes[tid];
 	sb_guard_t *g = b->guard;
-	sb_handoff_slot_t *slot = b->slot;
 	sb_worker_t *w = &b->w[tid];
 	const uint32_t mark = tid + 1;
 	uint64_t viol = 0, writes = 0, cnt = 0;
+	sb_rng_t rng;
 
+	sb_rng_seed(&rng, b->seed, tid);
 	sb_worker_begin(b, tid);
-	/* Pairs with the runner's release store of SB_PH_WARMUP, after every worker is
-	 * ready.  Yield while waiting: when threads outnumber PUs, spinning here would
-	 * starve the threads that still have to bind themselves. */
-	while (atomic_load_explicit(&b->phase, memory_order_acquire) == SB_PH_WAIT)
-		sched_yield();
-
+	wait_start(b);
 	while (phase_of(b) == SB_PH_WARMUP) {
-		LOCK(l, n);
-		sb_guard_enter(g, mark, &viol);
-		sb_guard_leave(g, mark, &viol);
-		UNLOCK(l, n);
+		plain_op(l, n, g, mark, &viol);
 		writes++;
 	}
 
 	sb_worker_edge(b, tid, SB_WINDOW_START);
 	unsigned long s0 = atomic_load_explicit(&sb_spins, memory_order_relaxed);
 	while (phase_of(b) == SB_PH_MEASURE) {
-		LOCK(l, n);
-		sb_guard_enter(g, mark, &viol);
-		sb_guard_leave(g, mark, &viol);
-		UNLOCK(l, n);
+		plain_op(l, n, g, mark, &viol);
 		cnt++;
 	}
 	w->spins_measured = atomic_load_explicit(&sb_spins, memory_order_relaxed) - s0;
@@ -59,57 +153,37 @@ static void plain_worker(sb_bench_t *b, unsigned tid)
 	sb_worker_edge(b, tid, SB_WINDOW_END);
 	writes += cnt;
 
-	/* Timed phase: latencies and handoff classification. */
-	const double npt = b->ns_per_tick;
-	uint64_t nt = 0, nh = 0, nr = 0, ni = 0, lh = 0;
-	const uint64_t hold_limit = b->hold_limit_ticks;
-	sb_hist_t *hh = w->h_handoff, *ha = w->h_acquire, *hd = w->h_hold;
-	uint32_t *pc = w->pair_count, *ph_ = w->pair_hist;
-	sb_worker_edge(b, tid, SB_TIMED_START);
-	while (phase_of(b) == SB_PH_TIMED) {
-		uint64_t t_arr = sb_ticks();
-		LOCK(l, n);
-		uint64_t t_acq = sb_ticks();
-		sb_guard_enter(g, mark, &viol);
-		uint32_t prev = slot->owner;
-		uint64_t rel = slot->release_ts;
-		switch (sb_classify_acq(prev, rel, tid, t_arr)) {
-		case SB_ACQ_HANDOFF: {
-			/* Counters of two cores that disagree by more than the latency would
-			 * make it negative: clamp to 0 (issue: c2c offset check). */
-			uint64_t lat = t_acq > rel ? (uint64_t)((double)(t_acq - rel) * npt) : 0;
-			sb_hist_add(hh, lat);
-			nh++;
-			if (pc && prev < (uint32_t)b->nthreads) {
-				pc[prev]++;
-				ph_[(size_t)prev * SB_PHIST_N + sb_phist_index(lat)]++;
-			}
-			break;
-		}
-		case SB_ACQ_REACQUIRE:
-			nr++;
-			break;
-		case SB_ACQ_IDLE:
-			ni++;
-			break;
-		}
-		uint64_t t_rel = sb_ticks();
-		slot->owner = tid;
-		slot->release_ts = t_rel;
-		sb_guard_leave(g, mark, &viol);
-		UNLOCK(l, n);
-		sb_hist_add(ha, (uint64_t)((double)(t_acq - t_arr) * npt));
-		sb_hist_add(hd, (uint64_t)((double)(t_rel - t_acq) * npt));
-		lh += t_rel - t_acq > hold_limit;
-		nt++;
+	enter_settle(b);
+	while (phase_of(b) == SB_PH_SETTLE) {
+		plain_rec_op(l, n, g, mark, &viol);
+		writes++;
 	}
-	w->long_holds = lh;
-	writes += nt;
-	w->timed_acq = nt;
-	w->handoffs = nh;
+
+	sb_worker_edge(b, tid, SB_TIMED_START);
+	const uint64_t k = timed_sample_every(b);
+	uint64_t cd = sample_gap(&rng, k), nall = 0;
+	while (phase_of(b) == SB_PH_TIMED) {
+		nall++;
+		if (--cd) {
+			plain_rec_op(l, n, g, mark, &viol);
+			continue;
+		}
+		cd = sample_gap(&rng, k);
+		uint64_t t_arr = sb_tick_start();
+		LOCK(l, n);
+		uint64_t t_acq = sb_tick_end();
+		uint64_t e = sb_guard_enter(g, mark, &viol);
+		uint64_t w_rel = g->rel_ts;
+		sb_guard_leave(g, mark, e, &viol);
+		uint64_t t_rel = sb_tick_end();
+		g->rel_ts = t_rel;
+		UNLOCK(l, n);
+		sb_acq_seen_t s = {sb_guard_word_last(e), w_rel, 0, 0, 0};
+		timed_record(b, w, &s, mark, 0, w->h_acquire, t_arr, t_acq, t_rel);
+	}
+	w->t.acq = nall;
+	writes += nall;
 	sb_worker_edge(b, tid, SB_TIMED_END);
-	w->reacquires = nr;
-	w->idle = ni;
 	w->writes_total = writes;
 	w->writes_measured = cnt;
 	w->violations = viol;
@@ -117,26 +191,42 @@ static void plain_worker(sb_bench_t *b, unsigned tid)
 	atomic_fetch_add_explicit(&b->done, 1, memory_order_release);
 }
 
+/* ---------------------------------------------------------------- general */
+
 /* The general loop's per-thread state, in registers or on the stack. */
 typedef struct gen_state {
 	sb_rng_t rng;
 	uint64_t read_thresh;
 	uint64_t viol, excl, reads, writes;
-	uint64_t nt, nh, nr, ni, lh;
+	uint64_t last_rel; /* this thread's latest release stamp (latency phase), 0: none */
 	uint64_t sink;
 } gen_state_t;
 
+/* The latest shared release: an atomic maximum (readers release concurrently). */
+static inline void rrec_publish(sb_rw_rec_t *r, uint64_t rec)
+{
+	uint64_t cur = atomic_load_explicit(&r->rel, memory_order_relaxed);
+	/* Relaxed: the reader's unlock (a release) orders this before the next
+	 * writer's lock (an acquire), which is where it is read. */
+	while (cur < rec &&
+	       !atomic_compare_exchange_weak_explicit(&r->rel, &cur, rec, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+enum { GEN_UNTIMED, GEN_RECORD, GEN_SAMPLED };
+
 /*
  * One acquisition of the general loop: think, pick an instance, choose read
- * or write, lock, check, touch the data, hold for the calibrated critical
- * section, unlock.  `timed` is a constant at every call site: the untimed
- * copies read no clock.
+ * or write, lock, check, touch the data, hold for the critical section,
+ * unlock.  `mode` is a constant at every call site: GEN_UNTIMED reads no
+ * clock but the workload's own delays; GEN_RECORD adds the release records;
+ * GEN_SAMPLED times this acquisition in full.
  */
 static inline __attribute__((always_inline)) void gen_op(sb_bench_t *b, node_t *n, sb_worker_t *w, unsigned tid,
-							 gen_state_t *st, const int timed)
+							 gen_state_t *st, const int mode)
 {
 	const uint32_t mark = tid + 1;
-	sb_delay(sb_think_draw_iters(w->think, &st->rng));
+	sb_delay_for(&b->delay, sb_think_draw(w->think, &st->rng));
 	unsigned ii = b->ninst > 1 ? (unsigned)sb_rng_below(&st->rng, (uint64_t)b->ninst) : 0;
 	sb_inst_t *in = &b->inst[ii];
 	lock_t *l = in->lock;
@@ -152,43 +242,29 @@ static inline __attribute__((always_inline)) void gen_op(sb_bench_t *b, node_t *
 		rd = sb_rng_chance(&st->rng, st->read_thresh);
 	}
 	const bool shared = rd && b->rw; /* exclusive locks take reads exclusively */
-	uint64_t t_arr = 0, t_acq = 0, seen = 0;
+	uint64_t t_arr = 0, t_acq = 0, e, w_rel = 0, r_rec = 0;
+	uint32_t inside = 0;
 
-	if (timed)
-		t_arr = sb_ticks();
+	if (mode == GEN_SAMPLED)
+		t_arr = sb_tick_start();
 	if (shared)
 		READ_LOCK(l, n);
 	else
 		LOCK(l, n);
-	if (timed)
-		t_acq = sb_ticks();
+	if (mode == GEN_SAMPLED)
+		t_acq = sb_tick_end();
 	if (shared) {
-		seen = sb_guard_read_enter(in->guard, &st->viol);
+		e = sb_guard_read_enter(in->guard, &st->viol);
+		if (mode != GEN_UNTIMED)
+			inside = atomic_fetch_add_explicit(&in->rw->inside, 1, memory_order_relaxed);
 	} else {
-		sb_guard_enter(in->guard, mark, &st->viol);
+		e = sb_guard_enter(in->guard, mark, &st->viol);
 		st->excl++;
-		if (timed) {
-			uint32_t prev = in->slot->owner;
-			uint64_t rel = in->slot->release_ts;
-			switch (sb_classify_acq(prev, rel, tid, t_arr)) {
-			case SB_ACQ_HANDOFF: {
-				uint64_t lat = t_acq > rel ? (uint64_t)((double)(t_acq - rel) * b->ns_per_tick) : 0;
-				sb_hist_add(w->h_handoff, lat);
-				st->nh++;
-				if (w->pair_count && prev < (uint32_t)b->nthreads) {
-					w->pair_count[prev]++;
-					w->pair_hist[(size_t)prev * SB_PHIST_N + sb_phist_index(lat)]++;
-				}
-				break;
-			}
-			case SB_ACQ_REACQUIRE:
-				st->nr++;
-				break;
-			case SB_ACQ_IDLE:
-				st->ni++;
-				break;
-			}
-		}
+	}
+	if (mode == GEN_SAMPLED) {
+		w_rel = in->guard->rel_ts;
+		if (b->rw_reads)
+			r_rec = atomic_load_explicit(&in->rw->rel, memory_order_relaxed);
 	}
 	if (b->cs_lines) {
 		if (rd)
@@ -214,26 +290,35 @@ static inline __attribute__((always_inline)) void gen_op(sb_bench_t *b, node_t *
 		else
 			w->tally[ii] -= sb_list_pop(in->list, &v);
 	}
-	sb_delay(b->cs_iters);
-	if (timed) {
-		uint64_t t_rel = sb_ticks();
-		if (!shared) {
-			in->slot->owner = tid;
-			in->slot->release_ts = t_rel;
-		}
-		sb_hist_add(shared || rd ? w->h_acq_read : w->h_acquire,
-			    (uint64_t)((double)(t_acq - t_arr) * b->ns_per_tick));
-		sb_hist_add(w->h_hold, (uint64_t)((double)(t_rel - t_acq) * b->ns_per_tick));
-		st->lh += t_rel - t_acq > b->hold_limit_ticks;
-		st->nt++;
-	}
+	sb_delay_for(&b->delay, b->cs_ticks);
+	uint64_t t_rel = 0;
 	if (shared) {
-		sb_guard_read_leave(in->guard, seen, &st->viol);
+		sb_guard_read_leave(in->guard, e, &st->viol);
+		if (mode != GEN_UNTIMED) {
+			t_rel = sb_tick_end();
+			rrec_publish(in->rw, sb_rrec_pack(t_rel, b->base_ticks, mark));
+			atomic_fetch_sub_explicit(&in->rw->inside, 1, memory_order_relaxed);
+		}
 		READ_UNLOCK(l, n);
 	} else {
-		sb_guard_leave(in->guard, mark, &st->viol);
+		sb_guard_leave(in->guard, mark, e, &st->viol);
+		if (mode != GEN_UNTIMED) {
+			t_rel = sb_tick_end();
+			in->guard->rel_ts = t_rel;
+		}
 		UNLOCK(l, n);
 	}
+	if (mode == GEN_SAMPLED) {
+		sb_acq_seen_t s = {sb_guard_word_last(e), w_rel, sb_rrec_mark(r_rec),
+				   r_rec ? sb_rrec_stamp(r_rec, b->base_ticks) : 0, inside};
+		timed_record(b, w, &s, mark, shared, rd ? w->h_acq_read : w->h_acquire, t_arr, t_acq, t_rel);
+		if (st->last_rel && t_arr > st->last_rel) {
+			w->t.think_sum_ns += (uint64_t)((double)(t_arr - st->last_rel) * b->ns_per_tick);
+			w->t.think_n++;
+		}
+	}
+	if (mode != GEN_UNTIMED)
+		st->last_rel = t_rel;
 	if (rd)
 		st->reads++;
 	else
@@ -251,31 +336,38 @@ static void general_worker(sb_bench_t *b, unsigned tid)
 	sb_rng_seed(&st.rng, b->seed, tid);
 	st.read_thresh = sb_workload_read_threshold(b->wl, tid);
 	sb_worker_begin(b, tid);
-	/* Pairs with the runner's release store of SB_PH_WARMUP (see plain_worker). */
-	while (atomic_load_explicit(&b->phase, memory_order_acquire) == SB_PH_WAIT)
-		sched_yield();
+	wait_start(b);
 	while (phase_of(b) == SB_PH_WARMUP)
-		gen_op(b, n, w, tid, &st, 0);
+		gen_op(b, n, w, tid, &st, GEN_UNTIMED);
 
 	sb_worker_edge(b, tid, SB_WINDOW_START);
 	uint64_t r0 = st.reads, w0 = st.writes;
 	unsigned long s0 = atomic_load_explicit(&sb_spins, memory_order_relaxed);
 	while (phase_of(b) == SB_PH_MEASURE)
-		gen_op(b, n, w, tid, &st, 0);
+		gen_op(b, n, w, tid, &st, GEN_UNTIMED);
 	w->spins_measured = atomic_load_explicit(&sb_spins, memory_order_relaxed) - s0;
 	w->reads_measured = st.reads - r0;
 	w->writes_measured = st.writes - w0;
 	w->acq_measured = w->reads_measured + w->writes_measured;
 	sb_worker_edge(b, tid, SB_WINDOW_END);
 
+	enter_settle(b);
+	while (phase_of(b) == SB_PH_SETTLE)
+		gen_op(b, n, w, tid, &st, GEN_RECORD);
+
 	sb_worker_edge(b, tid, SB_TIMED_START);
-	while (phase_of(b) == SB_PH_TIMED)
-		gen_op(b, n, w, tid, &st, 1);
-	w->timed_acq = st.nt;
-	w->handoffs = st.nh;
-	w->reacquires = st.nr;
-	w->idle = st.ni;
-	w->long_holds = st.lh;
+	const uint64_t k = timed_sample_every(b);
+	uint64_t cd = sample_gap(&st.rng, k), nall = 0;
+	while (phase_of(b) == SB_PH_TIMED) {
+		nall++;
+		if (--cd) {
+			gen_op(b, n, w, tid, &st, GEN_RECORD);
+			continue;
+		}
+		cd = sample_gap(&st.rng, k);
+		gen_op(b, n, w, tid, &st, GEN_SAMPLED);
+	}
+	w->t.acq = nall;
 	sb_worker_edge(b, tid, SB_TIMED_END);
 	w->writes_total = st.excl;
 	w->violations = st.viol;

@@ -6,9 +6,13 @@
  * option and the value, nothing written); 128+signal when stopped by SIGINT
  * or SIGTERM (what was measured is written, marked incomplete).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <limits.h>
 #include <math.h>
 #include <numa.h>
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "aggregate.h"
 #include "c2c.h"
 #include "counters.h"
 #include "lockapi.h"
@@ -36,7 +41,8 @@
 static const char *const default_locks = "ttas,mcs,rw-wpref,pthread-mutex,ck-mcs";
 #define DEFAULT_DURATION_NS 200000000ull /* short windows: the default run ends in seconds */
 #define DEFAULT_WARMUP_NS 50000000ull
-#define DEFAULT_REPEAT 3
+#define DEFAULT_REPEAT 0 /* auto */
+#define C2C_ROUNDS 5     /* --c2c: each class floor is the median of this many rounds */
 
 static void usage(FILE *f)
 {
@@ -47,11 +53,15 @@ static void usage(FILE *f)
 	      "  --threads=LIST     e.g. 1,2,4-8,max (default: 1,2,4,... up to the PUs)\n"
 	      "  --duration=TIME    measured throughput window per repetition (default 200ms)\n"
 	      "  --warmup=TIME      warm-up before it (default 50ms)\n"
-	      "  --timed=TIME       latency phase after it (default: half the duration; 0: none)\n"
-	      "  --repeat=N         repetitions of each configuration (default 3)\n"
+	      "  --timed=TIME       latency phase after it (default: half the duration; 0: none, every\n"
+	      "                     latency column NA)\n"
+	      "  --repeat=N|auto    repetitions of each configuration (default auto: 3 to 15, until the\n"
+	      "                     95%% interval of the median throughput is within +-5%%)\n"
+	      "  --sched=fifo|other workers under SCHED_FIFO (needs root or CAP_SYS_NICE; threads <= PUs)\n"
 	      "  --placement=P      cores (default), compact, scatter, node:N, cpus:LIST\n"
 	      "  --lock-node=N      NUMA node of the lock and its data (default: thread 0's)\n"
-	      "  --out=DIR          result folder (default results/<machine>-<yyyymmdd-hhmmss>)\n"
+	      "  --out=DIR          result folder (default results/<machine>-<yyyymmdd-hhmmss>); an existing\n"
+	      "                     one must be empty or a previous result, which is replaced whole\n"
 	      "  --machine=NAME     machine name recorded in the results (default: host name)\n"
 	      "  --topology=FILE    plan from another machine's hwloc XML (with --plan only)\n"
 	      "  --plan             print the placement plan and exit\n"
@@ -107,25 +117,96 @@ static int mkdir_p(const char *path)
 	return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Create the folder (and parents) and a probe file in it; 0 when writable.  A
- * folder created for nothing (an unwritable one) is removed again. */
-static int out_probe(const char *dir)
+/* What --out names: nothing there, an empty folder, a previous result
+ * (meta.json with a schema_version: replaced whole), or anything else. */
+enum { OUT_NEW, OUT_EMPTY, OUT_RESULT, OUT_FOREIGN, OUT_BAD };
+
+static int is_result_folder(const char *dir)
 {
-	char probe[2 * PATH_MAX + 64];
+	char p[2 * PATH_MAX + 64], buf[4096];
+	snprintf(p, sizeof(p), "%s/meta.json", dir);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, "\"schema_version\"") && strstr(buf, "\"run_id\"");
+}
+
+static int out_state(const char *dir)
+{
 	struct stat st;
-	int existed = stat(dir, &st) == 0;
-	if (mkdir_p(dir) != 0)
+	if (stat(dir, &st) != 0)
+		return errno == ENOENT ? OUT_NEW : OUT_BAD;
+	if (!S_ISDIR(st.st_mode))
+		return OUT_BAD;
+	DIR *d = opendir(dir);
+	if (!d)
+		return OUT_BAD;
+	struct dirent *e;
+	int empty = 1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty ? OUT_EMPTY : is_result_folder(dir) ? OUT_RESULT : OUT_FOREIGN;
+}
+
+/* The folder that holds `path` (its parent), "." for a bare name. */
+static void parent_of(const char *path, char *out, size_t n)
+{
+	snprintf(out, n, "%s", path);
+	size_t len = strlen(out);
+	while (len > 1 && out[len - 1] == '/')
+		out[--len] = '\0';
+	char *s = strrchr(out, '/');
+	if (!s)
+		snprintf(out, n, ".");
+	else if (s == out)
+		out[1] = '\0';
+	else
+		*s = '\0';
+}
+
+/*
+ * Can a run be written to --out?  The run writes into a hidden folder beside
+ * it and renames that into place at the end, so the parent must take a new
+ * folder: create the parent (and its parents) and a probe folder in it.  A
+ * parent created for nothing (an unwritable one) is removed again.  0 when
+ * writable.
+ */
+static int out_probe(const char *dir, int state)
+{
+	char parent[2 * PATH_MAX + 64], probe[2 * PATH_MAX + 96];
+	struct stat st;
+	(void)state;
+	parent_of(dir, parent, sizeof(parent));
+	int existed = stat(parent, &st) == 0;
+	if (mkdir_p(parent) != 0)
 		return -1;
-	snprintf(probe, sizeof(probe), "%s/.spinbench-probe.%d", dir, (int)getpid());
-	FILE *f = fopen(probe, "w");
-	if (!f) {
+	snprintf(probe, sizeof(probe), "%s/.spinbench-probe.%d", parent, (int)getpid());
+	if (mkdir(probe, 0777) != 0) {
 		if (!existed)
-			rmdir(dir);
+			rmdir(parent);
 		return -1;
 	}
-	fclose(f);
-	unlink(probe);
+	rmdir(probe);
 	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* rm -rf path (no symlink is followed). */
+static int remove_tree(const char *path)
+{
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static uint64_t splitmix(uint64_t *s)
@@ -139,7 +220,7 @@ static uint64_t splitmix(uint64_t *s)
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
 	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR,
-	O_VNODES, O_C2C, O_WORKLOAD, O_LISTWL, O_WLOPT
+	O_VNODES, O_C2C, O_WORKLOAD, O_LISTWL, O_WLOPT, O_SCHED
 };
 
 static const struct option longopts[] = {
@@ -164,6 +245,7 @@ static const struct option longopts[] = {
 	{"list-counters", no_argument, 0, O_LISTCTR},
 	{"virtual-nodes", required_argument, 0, O_VNODES},
 	{"c2c", no_argument, 0, O_C2C},
+	{"sched", required_argument, 0, O_SCHED},
 	{"workload", required_argument, 0, O_WORKLOAD},
 	{"list-workloads", no_argument, 0, O_LISTWL},
 	/* workload parameters: applied over the preset, in order (harness/workload.h) */
@@ -229,9 +311,17 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 			break;
 		case O_TIMED: timed_s = optarg; break;
 		case O_REPEAT:
-			if (sb_parse_u64(optarg, &v) || v < 1 || v > 1000)
-				bad("--repeat: invalid value '%s' (1..1000)", optarg);
-			o->repeat = (int)v;
+			if (strcmp(optarg, "auto") == 0)
+				o->repeat = 0;
+			else if (sb_parse_u64(optarg, &v) || v < 1 || v > 1000)
+				bad("--repeat: invalid value '%s' (1..1000, or auto)", optarg);
+			else
+				o->repeat = (int)v;
+			break;
+		case O_SCHED:
+			if (strcmp(optarg, "fifo") != 0 && strcmp(optarg, "other") != 0)
+				bad("--sched: invalid value '%s' (fifo or other)", optarg);
+			o->sched_fifo = strcmp(optarg, "fifo") == 0;
 			break;
 		case O_PLACEMENT:
 			if (sb_placement_parse(optarg, &o->placement, err, sizeof(err)))
@@ -356,8 +446,10 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 			o->tcounts[o->ntcounts++] = ctx->usable_pus;
 	}
 	o->timed_ns = o->duration_ns / 2;
-	if (timed_s && sb_parse_time_ns(timed_s, &o->timed_ns, 1))
-		bad("--timed: invalid time '%s' (a number with a unit: ns, us, ms, s)", timed_s);
+	if (timed_s && strcmp(timed_s, "0") == 0)
+		o->timed_ns = 0;
+	else if (timed_s && sb_parse_time_ns(timed_s, &o->timed_ns, 1))
+		bad("--timed: invalid time '%s' (0, or a number with a unit: ns, us, ms, s)", timed_s);
 	for (int i = 0; i < o->ntcounts; i++)
 		if (sb_workload_validate(&o->wl, o->tcounts[i], err, sizeof(err)))
 			bad("%s", err);
@@ -381,9 +473,29 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 				*p = '_';
 		strcpy(o->machine, h);
 	}
+	if (o->sched_fifo && !o->plan_only) {
+		int most = 0;
+		for (int i = 0; i < o->ntcounts; i++)
+			most = o->tcounts[i] > most ? o->tcounts[i] : most;
+		if (most > ctx->usable_pus)
+			bad("--sched: fifo with %d threads on %d PUs: a spinning real-time waiter would starve the "
+			    "holder on its own CPU (at most %d threads)",
+			    most, ctx->usable_pus, ctx->usable_pus);
+		/* The runner above the workers (priority 2 > 1): its few wake-ups at the
+		 * phase edges run at once.  Children (the plotter) go back to normal. */
+		struct sched_param sp = {.sched_priority = 2};
+		if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) != 0)
+			bad("--sched: fifo refused: %s (needs root or CAP_SYS_NICE)", strerror(errno));
+	}
 	/* --out last: it is checked by creating the folder and a file in it. */
-	if (o->out[0] && !o->plan_only && out_probe(o->out) != 0)
-		bad("--out: cannot write to '%s'", o->out);
+	if (o->out[0] && !o->plan_only) {
+		int st = out_state(o->out);
+		if (st == OUT_FOREIGN)
+			bad("--out: '%s' exists and is neither empty nor a spinbench result: refusing to mix files",
+			    o->out);
+		if (st == OUT_BAD || out_probe(o->out, st) != 0)
+			bad("--out: cannot write to '%s'", o->out);
+	}
 	const char *rd = getenv("SPINBENCH_RESULTS");
 	snprintf(o->results_dir, sizeof(o->results_dir), "%s", rd && *rd ? rd : "results");
 	o->progress = !o->quiet && isatty(2);
@@ -419,15 +531,23 @@ static void c2c_progress(int done, int total, void *arg)
  * --c2c: cache-line ping-pong between the planned PUs (all pairs on small
  * machines, a sample of one pair per distance class per core group on large
  * ones), the floor for each class, and the timestamp offset between cores.
+ * Before the sweep (after = 0): C2C_ROUNDS rounds over the pairs; each
+ * pair's figures are the medians of its rounds, each class floor the median
+ * of the rounds' class medians (a VM's vCPU placement changes from minute to
+ * minute).  After the sweep (after = 1): one more round for the offset only;
+ * the larger offset is the one recorded.
  */
-static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
+static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, int after)
 {
 	int maxt = o->tcounts[o->ntcounts - 1], n = 0;
 	int *pus = calloc((size_t)maxt, sizeof(int)), *uniq = calloc((size_t)maxt, sizeof(int));
+	int rounds = after ? 1 : C2C_ROUNDS, samples = SB_C2C_DEFAULT_SAMPLES / 2;
+	sb_c2c_row_t *rr = calloc((size_t)rounds * SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t));
 	char err[512];
 
-	meta->c2c = calloc(SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t));
-	if (!pus || !uniq || !meta->c2c) {
+	if (!after)
+		meta->c2c = calloc(SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t));
+	if (!pus || !uniq || !rr || !meta->c2c) {
 		fprintf(stderr, "run-bench: out of memory\n");
 		exit(1);
 	}
@@ -440,42 +560,93 @@ static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
 			uniq[n++] = pus[i];
 	}
 	if (n < 2) {
-		fprintf(stderr, "run-bench: --c2c: the plan uses one PU; nothing to measure\n");
-		free(pus);
-		free(uniq);
-		return;
+		if (!after)
+			fprintf(stderr, "run-bench: --c2c: the plan uses one PU; nothing to measure\n");
+		goto done;
 	}
-	int prog = o->progress;
-	meta->nc2c = sb_c2c_run(ctx->topo, uniq, n, SB_C2C_DEFAULT_MAX_PAIRS, SB_C2C_DEFAULT_SAMPLES, meta->c2c,
-				c2c_progress, &prog, err, sizeof(err));
+	int prog = o->progress && !after, np = 0;
+	for (int k = 0; k < rounds; k++) {
+		np = sb_c2c_run(ctx->topo, uniq, n, SB_C2C_DEFAULT_MAX_PAIRS, samples,
+				rr + (size_t)k * SB_C2C_DEFAULT_MAX_PAIRS, c2c_progress, &prog, err, sizeof(err));
+		if (np < 0) {
+			if (prog)
+				fputs("\r\033[K", stderr);
+			fprintf(stderr, "run-bench: --c2c: %s\n", err);
+			exit(1);
+		}
+	}
 	if (prog)
 		fputs("\r\033[K", stderr);
-	if (meta->nc2c < 0) {
-		fprintf(stderr, "run-bench: --c2c: %s\n", err);
+	double *v = calloc((size_t)rounds * (size_t)(np + 1), sizeof(double));
+	if (!v) {
+		fprintf(stderr, "run-bench: out of memory\n");
 		exit(1);
 	}
+	double off = 0;
+	for (int i = 0; i < np; i++) {
+		for (int k = 0; k < rounds; k++)
+			off = fmax(off, fabs(rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].offset_ns));
+	}
+	if (after) {
+		meta->tsc_offset_after_ns = off;
+		meta->tsc_offset_max_ns = fmax(meta->tsc_offset_max_ns, off);
+		free(v);
+		goto done;
+	}
+	meta->tsc_offset_before_ns = off;
+	meta->tsc_offset_max_ns = off;
+	meta->c2c_rounds = rounds;
+	/* Each pair: medians over the rounds (min: the least). */
+	for (int i = 0; i < np; i++) {
+		sb_c2c_row_t row = rr[i];
+		double mn = INFINITY;
+		for (int k = 0; k < rounds; k++) {
+			v[k] = rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].median_ns;
+			mn = fmin(mn, rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].min_ns);
+		}
+		row.median_ns = sb_median_d(v, rounds);
+		row.min_ns = mn;
+		for (int k = 0; k < rounds; k++)
+			v[k] = rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].offset_ns;
+		row.offset_ns = sb_median_d(v, rounds);
+		row.samples = samples * rounds;
+		meta->c2c[i] = row;
+	}
+	meta->nc2c = np;
 	long all = (long)n * (n - 1) / 2;
-	printf("core-to-core latency (one-way, half the median round trip), %d PUs: %d pairs measured%s\n", n,
-	       meta->nc2c, meta->nc2c < all ? " (a sample: one pair per class per core group)" : " (all pairs)");
+	printf("core-to-core latency (one-way, half the median round trip; median of %d rounds), %d PUs: %d pairs "
+	       "measured%s\n",
+	       rounds, n, np, np < all ? " (a sample: one pair per class per core group)" : " (all pairs)");
 	printf("%-8s %6s %10s %10s %12s\n", "class", "pairs", "median_ns", "min_ns", "tsc_offset");
 	for (int c = 0; c < SB_DIST_NCLASSES; c++) {
-		double v[SB_C2C_DEFAULT_MAX_PAIRS], mn = INFINITY, off = 0;
-		int k = 0;
-		for (int i = 0; i < meta->nc2c; i++)
-			if ((int)meta->c2c[i].cls == c) {
-				v[k++] = meta->c2c[i].median_ns;
-				mn = fmin(mn, meta->c2c[i].min_ns);
-				off = fmax(off, fabs(meta->c2c[i].offset_ns));
+		double floor_k[C2C_ROUNDS], mn = INFINITY, coff = 0, *pv = calloc((size_t)np + 1, sizeof(double));
+		int kp = 0;
+		if (!pv)
+			exit(1);
+		for (int k = 0; k < rounds; k++) {
+			int m = 0;
+			for (int i = 0; i < np; i++) {
+				const sb_c2c_row_t *x = &rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i];
+				if ((int)x->cls != c)
+					continue;
+				pv[m++] = x->median_ns;
+				mn = fmin(mn, x->min_ns);
+				coff = fmax(coff, fabs(x->offset_ns));
 			}
-		if (!k)
+			floor_k[k] = m ? sb_median_d(pv, m) : NAN;
+			kp = m;
+		}
+		free(pv);
+		if (!kp)
 			continue;
-		ctx->c2c_floor[c] = sb_median_d(v, k);
-		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), k, ctx->c2c_floor[c], mn, off);
+		ctx->c2c_floor[c] = sb_median_d(floor_k, rounds);
+		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), kp, ctx->c2c_floor[c], mn, coff);
 	}
-	for (int i = 0; i < meta->nc2c; i++)
-		meta->tsc_offset_max_ns = fmax(meta->tsc_offset_max_ns, fabs(meta->c2c[i].offset_ns));
 	ctx->tsc_offset_ns = meta->tsc_offset_max_ns;
 	fflush(stdout);
+	free(v);
+done:
+	free(rr);
 	free(pus);
 	free(uniq);
 }
@@ -514,28 +685,6 @@ static void print_pair_classes(const sb_topo_t *t, const int *pus, int n)
 	}
 }
 
-typedef struct cfg {
-	const sb_lock_desc_t *lock;
-	int threads;
-} cfg_t;
-
-static double median_of(sb_rep_t **reps, int n, int cfg, double (*get)(const sb_rep_t *))
-{
-	double v[1000];
-	int k = 0;
-	for (int i = 0; i < n; i++)
-		if (reps[i]->cfg == cfg && k < 1000)
-			v[k++] = get(reps[i]);
-	return k ? sb_median_d(v, k) : NAN;
-}
-
-static double g_tput(const sb_rep_t *r) { return r->throughput; }
-static double g_jain(const sb_rep_t *r) { return r->jain; }
-static double g_hp50(const sb_rep_t *r) { return r->handoffs ? (double)r->ho_p50 : NAN; }
-static double g_hp99(const sb_rep_t *r) { return r->handoffs ? (double)r->ho_p99 : NAN; }
-static double g_rd50(const sb_rep_t *r) { return r->timed_reads ? (double)r->rd_p50 : NAN; }
-static double g_wr50(const sb_rep_t *r) { return r->timed_writes ? (double)r->wr_p50 : NAN; }
-
 static void fmt_ns(char *b, size_t n, double v)
 {
 	if (isnan(v))
@@ -562,74 +711,82 @@ static void fmt_rate(char *b, size_t n, double v)
 		snprintf(b, n, "%.0f", v);
 }
 
-/* The human summary: one line per configuration, medians over repetitions. */
-static void print_summary(const sb_opts_t *o, const cfg_t *cfgs, int ncfg, sb_rep_t **reps, int nreps,
-			  double o_ctx_offset)
+/* The human summary: one line per configuration, medians over repetitions
+ * (aggregate.h: the same figures as configs.csv). */
+static void print_summary(const sb_opts_t *o, const sb_cfg_t *cfgs, const sb_cfg_stats_t *st, int ncfg,
+			  const sb_meta_t *meta, double o_ctx_offset)
 {
 	/* Workloads with reads show read and write acquire latencies side by side. */
 	const sb_workload_t *wl = &o->wl;
-	int rw = wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
+	int rw = sb_workload_has_reads(wl);
+	double gran = meta->clock.granularity_ns;
+	int any_below = 0;
 	printf("# workload %s\n", wl->name);
 	printf("%-14s %7s %10s %7s %9s %9s", "lock", "threads", "ops/s", "jain", "ho_p50", "ho_p99");
 	if (rw)
 		printf(" %9s %9s %6s", "rd_p50", "wr_p50", "reads");
 	printf(" %6s  %s\n", "viol", "notes");
 	for (int c = 0; c < ncfg; c++) {
-		int n = 0, starved = 0, over = 0, preempted = 0;
-		uint64_t viol = 0, lh = 0, rd = 0, acq = 0, dsp = 0;
-		for (int i = 0; i < nreps; i++)
-			if (reps[i]->cfg == c) {
-				n++;
-				viol += reps[i]->violations;
-				starved += reps[i]->starved;
-				over |= reps[i]->oversubscribed;
-				preempted += reps[i]->preempted;
-				lh += reps[i]->long_holds;
-				rd += reps[i]->reads;
-				acq += reps[i]->acquisitions;
-				dsp += reps[i]->ds_problems;
-			}
+		const sb_cfg_stats_t *s = &st[c];
+		int n = s->reps, nolock = (cfgs[c].lock->flags & SB_F_NOLOCK) != 0;
 		if (!n)
 			continue;
-		char p50[32], p99[32], notes[384] = "";
-		fmt_ns(p50, sizeof(p50), median_of(reps, nreps, c, g_hp50));
-		fmt_ns(p99, sizeof(p99), median_of(reps, nreps, c, g_hp99));
-		if (starved * 2 > n) /* most repetitions: the median one starved */
-			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
-				 "??? starvation: max > 2*min in %d of %d reps ", starved, n);
-		if (over)
-			strcat(notes, "oversubscribed ");
-		if (preempted)
-			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "preempted in %d of %d reps ",
-				 preempted, n);
-		double hp50 = median_of(reps, nreps, c, g_hp50);
-		if (sb_offset_suspect(o_ctx_offset, hp50))
-			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
-				 "handoff latency unreliable: cores' counters differ by %.0fns ", o_ctx_offset);
-		if (lh)
-			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "long holds %llu (> %.0fus) ",
-				 (unsigned long long)lh, (double)wl->hold_limit_ns / 1e3);
-		if (dsp)
-			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s INVARIANTS BROKEN (%llu) ",
-				 wl->ds == SB_DS_HASHTABLE ? "HASHTABLE" : "LIST", (unsigned long long)dsp);
-		if (viol && !(cfgs[c].lock->flags & SB_F_NOLOCK))
-			strcat(notes, "MUTUAL EXCLUSION VIOLATED ");
-		else if (viol)
-			strcat(notes, "(control: violations expected) ");
-		if (n < o->repeat)
-			strcat(notes, "incomplete ");
+		char p50[32], p99[32], notes[640] = "";
+#define NOTE(...) snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), __VA_ARGS__)
+		fmt_ns(p50, sizeof(p50), nolock ? NAN : s->ho_p50);
+		fmt_ns(p99, sizeof(p99), nolock ? NAN : s->ho_p99);
+		if (!nolock && !isnan(s->ho_p50) && gran > 0 && s->ho_p50 < 2 * gran) {
+			strcat(p50, "~");
+			any_below = 1;
+		}
+		if (s->starved_reps * 2 > n) /* most repetitions: the median one starved */
+			NOTE("??? starvation: max > 2*min in %d of %d reps ", s->starved_reps, n);
+		if (s->oversubscribed)
+			NOTE("oversubscribed ");
+		if (s->preempted_reps)
+			NOTE("preempted in %d of %d reps%s ", s->preempted_reps, n, o->sched_fifo ? " (hypervisor steal)" : "");
+		if (meta->repeat_auto && !s->stable)
+			NOTE("unstable: +-5%% not reached in %d reps ", n);
+		if (s->slowdown > SB_SLOWDOWN_LIMIT)
+			NOTE("latency phase %.2fx slower ", s->slowdown);
+		if (!nolock && s->inconsistent_reps)
+			NOTE("handoff p50 vs period outside [%.1f, %.1f] in %d reps ", SB_CONSISTENCY_LO, SB_CONSISTENCY_HI,
+			     s->inconsistent_reps);
+		if (!nolock && s->clock_suspect_reps)
+			NOTE("clock suspect: handoffs <= 0 ns in %d reps ", s->clock_suspect_reps);
+		if (!nolock && sb_offset_suspect(o_ctx_offset, s->ho_p50))
+			NOTE("handoff latency unreliable: cores' counters differ by %.0fns ", o_ctx_offset);
+		if (wl->cs_ns && !isnan(s->hold_p50) && fabs(s->hold_p50 - (double)wl->cs_ns) > SB_ASKED_TOLERANCE * (double)wl->cs_ns)
+			NOTE("hold %.0fns for --cs=%.0fns ", s->hold_p50, (double)wl->cs_ns);
+		double think = sb_workload_think_mean_ns(wl);
+		if (think > 0 && !isnan(s->think_mean) && fabs(s->think_mean - think) > SB_ASKED_TOLERANCE * think)
+			NOTE("think %.0fns for %.0fns ", s->think_mean, think);
+		if (s->long_holds)
+			NOTE("long holds %llu (> %.0fus) ", (unsigned long long)s->long_holds, (double)wl->hold_limit_ns / 1e3);
+		if (s->ds_problems)
+			NOTE("%s INVARIANTS BROKEN (%llu) ", wl->ds == SB_DS_HASHTABLE ? "HASHTABLE" : "LIST",
+			     (unsigned long long)s->ds_problems);
+		if (s->violations && !nolock)
+			NOTE("MUTUAL EXCLUSION VIOLATED ");
+		else if (s->violations)
+			NOTE("(control: violations expected) ");
+		if (!meta->complete && n < (o->repeat ? o->repeat : SB_AUTO_MIN_REPS))
+			NOTE("incomplete ");
+#undef NOTE
 		char tp[32];
-		fmt_rate(tp, sizeof(tp), median_of(reps, nreps, c, g_tput));
-		printf("%-14s %7d %10s %7.3f %9s %9s", cfgs[c].lock->name, cfgs[c].threads, tp,
-		       median_of(reps, nreps, c, g_jain), p50, p99);
+		fmt_rate(tp, sizeof(tp), s->tput);
+		printf("%-14s %7d %10s %7.3f %9s %9s", cfgs[c].lock->name, cfgs[c].threads, tp, s->jain, p50, p99);
 		if (rw) {
 			char r50[32], w50[32];
-			fmt_ns(r50, sizeof(r50), median_of(reps, nreps, c, g_rd50));
-			fmt_ns(w50, sizeof(w50), median_of(reps, nreps, c, g_wr50));
-			printf(" %9s %9s %5.1f%%", r50, w50, acq ? 100.0 * (double)rd / (double)acq : 0.0);
+			fmt_ns(r50, sizeof(r50), s->rd_p50);
+			fmt_ns(w50, sizeof(w50), s->wr_p50);
+			printf(" %9s %9s %5.1f%%", r50, w50,
+			       s->acquisitions ? 100.0 * (double)s->reads / (double)s->acquisitions : 0.0);
 		}
-		printf(" %6llu  %s\n", (unsigned long long)viol, notes);
+		printf(" %6llu  %s\n", (unsigned long long)s->violations, notes);
 	}
+	if (any_below)
+		printf("~ below twice the clock's granularity (%.1f ns): within the counter's own step\n", gran);
 	fflush(stdout);
 }
 
@@ -677,6 +834,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ctx.ns_per_tick = sb_ns_per_tick();
+	ctx.stamp_ticks = meta.clock.read_cost_ticks;
+	/* what timing one acquisition adds: the start and owned stamps */
+	ctx.stamp_cost_ns = meta.clock.start_cost_ns + meta.clock.read_cost_ns;
 	if (!meta.clock.invariant)
 		fprintf(stderr, "run-bench: warning: the TSC is not invariant; latencies may be wrong\n");
 
@@ -685,36 +845,67 @@ int main(int argc, char **argv)
 	ctx.wl = wl;
 	ctx.general = wl->cs_ns || !(wl->think_kind == SB_THINK_FIXED && wl->think_a_ns == 0) || wl->cs_lines ||
 		      wl->nlocks > 1 || wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
-	if (ctx.general) {
-		meta.delay_ns_per_iter = sb_delay_calibrate();
-		ctx.cs_iters = sb_delay_iters(wl->cs_ns);
-	}
+	/* Delays below SB_DELAY_DEADLINE_NS use the calibrated loop, measured
+	 * again before each repetition. */
+	ctx.needs_delay_loop =
+		ctx.general && ((wl->cs_ns > 0 && wl->cs_ns < SB_DELAY_DEADLINE_NS) || wl->think_kind == SB_THINK_EXP ||
+				(wl->think_kind == SB_THINK_UNIFORM && wl->think_a_ns < SB_DELAY_DEADLINE_NS) ||
+				(wl->think_kind == SB_THINK_FIXED && wl->think_a_ns > 0 &&
+				 wl->think_a_ns < SB_DELAY_DEADLINE_NS));
 	if (o->c2c)
-		measure_c2c(o, &ctx, &meta);
+		measure_c2c(o, &ctx, &meta, 0);
 
-	/* Configurations, and their repetitions in a seeded shuffled order. */
-	int ncfg = o->nlocks * o->ntcounts;
-	cfg_t *cfgs = calloc((size_t)ncfg + 1, sizeof(*cfgs));
-	int nrun = ncfg * o->repeat;
-	int *order = calloc((size_t)nrun + 1, sizeof(int));
-	sb_rep_t **reps = calloc((size_t)nrun + 1, sizeof(*reps));
-	if (!cfgs || !order || !reps)
+	/* The runner sleeps through each phase on a PU that no worker of any
+	 * configuration uses, when there is one (else where the scheduler puts it). */
+	ctx.runner_pu = -1;
+	{
+		int nu = ctx.usable_pus, *all = calloc((size_t)nu + 1, sizeof(int)), *used = calloc((size_t)nu + 1, sizeof(int));
+		int *pus = calloc((size_t)maxt + 1, sizeof(int));
+		sb_placement_t compact;
+		if (!all || !used || !pus)
+			return 1;
+		if (sb_placement_parse("compact", &compact, err, sizeof(err)) == 0 &&
+		    sb_plan(ctx.topo, &compact, nu, all, err, sizeof(err)) >= 0) {
+			for (int t = 0; t < o->ntcounts; t++) {
+				if (sb_plan(ctx.topo, &o->placement, o->tcounts[t], pus, err, sizeof(err)) < 0)
+					continue;
+				for (int i = 0; i < o->tcounts[t]; i++)
+					for (int j = 0; j < nu; j++)
+						used[j] |= all[j] == pus[i];
+			}
+			for (int j = nu - 1; j >= 0 && ctx.runner_pu < 0; j--)
+				if (!used[j] && sb_topo_bind_self(ctx.topo, all[j], err, sizeof(err)) == 0)
+					ctx.runner_pu = all[j];
+		}
+		free(all);
+		free(used);
+		free(pus);
+	}
+
+	/* Configurations; their repetitions run in rounds, each in a seeded
+	 * shuffled order: all N of them at once for --repeat=N; for auto, three
+	 * of each first, then one more of each configuration not yet stable per
+	 * round (sb_auto_stop), so that repetitions stay interleaved. */
+	int ncfg = o->nlocks * o->ntcounts, auto_rep = o->repeat == 0;
+	int per_cfg = auto_rep ? SB_AUTO_MAX_REPS : o->repeat;
+	sb_cfg_t *cfgs = calloc((size_t)ncfg + 1, sizeof(*cfgs));
+	int *order = calloc((size_t)ncfg * (size_t)per_cfg + 1, sizeof(int));
+	int *nrep = calloc((size_t)ncfg + 1, sizeof(int)), *finished = calloc((size_t)ncfg + 1, sizeof(int));
+	sb_rep_t **reps = calloc((size_t)ncfg * (size_t)per_cfg + 1, sizeof(*reps));
+	sb_cfg_stats_t *stats = calloc((size_t)ncfg + 1, sizeof(*stats));
+	double *tp = calloc((size_t)per_cfg + 1, sizeof(double));
+	if (!cfgs || !order || !nrep || !finished || !reps || !stats || !tp)
 		return 1;
 	for (int l = 0; l < o->nlocks; l++)
 		for (int t = 0; t < o->ntcounts; t++)
-			cfgs[l * o->ntcounts + t] = (cfg_t){o->locks[l], o->tcounts[t]};
-	for (int i = 0; i < nrun; i++)
-		order[i] = i;
-	uint64_t s = o->seed;
-	for (int i = nrun - 1; i > 0; i--) {
-		int j = (int)(splitmix(&s) % (uint64_t)(i + 1));
-		int tmp = order[i];
-		order[i] = order[j];
-		order[j] = tmp;
-	}
+			cfgs[l * o->ntcounts + t] = (sb_cfg_t){o->locks[l], o->tcounts[t]};
 	meta.nconfigs = ncfg;
+	meta.cfgs = cfgs;
+	meta.ncfg = ncfg;
+	meta.cfg_stats = stats;
+	meta.repeat_auto = auto_rep;
 
-	/* The result folder: created now, complete files only. */
+	/* The result folder: a hidden one beside its final place, renamed at the end. */
 	time_t now = time(NULL);
 	struct tm tm;
 	char stamp[32], dir[2 * PATH_MAX + 64];
@@ -726,9 +917,14 @@ int main(int argc, char **argv)
 		snprintf(meta.run_id, sizeof(meta.run_id), "%s-%s", o->machine, stamp);
 		snprintf(dir, sizeof(dir), "%s/.%s.partial", o->results_dir, meta.run_id);
 	} else {
-		const char *b = strrchr(o->out, '/');
-		snprintf(meta.run_id, sizeof(meta.run_id), "%s", b && b[1] ? b + 1 : o->out);
-		snprintf(dir, sizeof(dir), "%s", o->out);
+		char parent[PATH_MAX], base[PATH_MAX];
+		snprintf(base, sizeof(base), "%s", o->out);
+		for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--)
+			base[l - 1] = '\0';
+		const char *b = strrchr(base, '/');
+		snprintf(meta.run_id, sizeof(meta.run_id), "%s", b ? b + 1 : base);
+		parent_of(o->out, parent, sizeof(parent));
+		snprintf(dir, sizeof(dir), "%s/.%s.partial-%d", parent, meta.run_id, (int)getpid());
 	}
 	if (mkdir_p(dir) != 0) {
 		fprintf(stderr, "run-bench: cannot create %s: %s\n", dir, strerror(errno));
@@ -739,34 +935,75 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	double per_rep = (double)(o->warmup_ns + o->duration_ns + o->timed_ns) / 1e9;
-	uint64_t t0 = sb_now_ns();
-	int nreps = 0, failed = 0, status = 0;
-	for (int k = 0; k < nrun && !sb_stop_signal; k++) {
-		int c = order[k] / o->repeat, rep = order[k] % o->repeat;
-		if (o->progress) {
-			double el = (double)(sb_now_ns() - t0) / 1e9;
-			fprintf(stderr, "\r\033[K[%d/%d] %s, %d threads, rep %d  elapsed %.0fs, remaining ~%.0fs", k + 1,
-				nrun, cfgs[c].lock->name, cfgs[c].threads, rep + 1, el, (nrun - k) * per_rep);
+	uint64_t t0 = sb_now_ns(), seed = o->seed;
+	int nreps = 0, failed = 0, status = 0, ran = 0, planned = 0, stop = 0;
+	for (int round = 0; !stop && !sb_stop_signal; round++) {
+		int norder = 0;
+		for (int c = 0; c < ncfg; c++) {
+			if (finished[c])
+				continue;
+			int want = round ? 1 : auto_rep ? SB_AUTO_MIN_REPS : o->repeat;
+			for (int k = 0; k < want; k++)
+				order[norder++] = c * per_cfg + nrep[c] + k;
 		}
-		sb_rep_t *r = calloc(1, sizeof(*r));
-		int rc = sb_run_rep(&ctx, cfgs[c].lock, cfgs[c].threads, rep, r);
-		if (rc == 0) {
-			r->cfg = c;
-			reps[nreps++] = r;
-			if (r->violations && !(r->lock->flags & SB_F_NOLOCK))
-				failed = 1;
-			continue;
-		}
-		free(r);
-		if (rc == -3)
+		if (!norder)
 			break;
-		if (o->progress)
-			fputs("\n", stderr);
-		fprintf(stderr, "run-bench: %s\n", ctx.err);
-		snprintf(meta.stop_reason, sizeof(meta.stop_reason), "%s", rc == -2 ? "watchdog" : "error");
-		status = 1;
-		break;
+		planned += norder;
+		for (int i = norder - 1; i > 0; i--) {
+			int j = (int)(splitmix(&seed) % (uint64_t)(i + 1));
+			int tmp = order[i];
+			order[i] = order[j];
+			order[j] = tmp;
+		}
+		for (int k = 0; k < norder && !sb_stop_signal; k++) {
+			int c = order[k] / per_cfg, rep = order[k] % per_cfg;
+			if (o->progress) {
+				double el = (double)(sb_now_ns() - t0) / 1e9;
+				fprintf(stderr, "\r\033[K[%d/%d%s] %s, %d threads, rep %d  elapsed %.0fs, remaining ~%.0fs%s",
+					ran + 1, planned, auto_rep ? "+" : "", cfgs[c].lock->name, cfgs[c].threads, rep + 1, el,
+					(planned - ran) * per_rep, auto_rep ? " or more" : "");
+			}
+			sb_rep_t *r = calloc(1, sizeof(*r));
+			int rc = r ? sb_run_rep(&ctx, cfgs[c].lock, cfgs[c].threads, rep, r) : -1;
+			ran++;
+			if (rc == 0) {
+				r->cfg = c;
+				reps[nreps++] = r;
+				nrep[c]++;
+				if (r->violations && !(r->lock->flags & SB_F_NOLOCK))
+					failed = 1;
+				continue;
+			}
+			free(r);
+			stop = 1;
+			if (rc == -3)
+				break;
+			if (o->progress)
+				fputs("\n", stderr);
+			fprintf(stderr, "run-bench: %s\n", ctx.err);
+			snprintf(meta.stop_reason, sizeof(meta.stop_reason), "%s", rc == -2 ? "watchdog" : "error");
+			status = 1;
+			break;
+		}
+		/* Which configurations are done: all of --repeat=N after one round;
+		 * for auto, those whose interval is narrow enough, or at the cap. */
+		for (int c = 0; c < ncfg; c++) {
+			if (!auto_rep) {
+				finished[c] = 1;
+				continue;
+			}
+			int m = 0;
+			for (int i = 0; i < nreps; i++)
+				if (reps[i]->cfg == c)
+					tp[m++] = reps[i]->throughput;
+			finished[c] = m >= SB_AUTO_MIN_REPS && sb_auto_stop(tp, m, SB_AUTO_MIN_REPS, SB_AUTO_MAX_REPS,
+									  SB_AUTO_REL, NULL);
+		}
 	}
+	for (int c = 0; c < ncfg; c++)
+		sb_cfg_aggregate(reps, nreps, c, meta.clock.granularity_ns, &stats[c]);
+	if (o->c2c && ncfg && !stop && !sb_stop_signal)
+		measure_c2c(o, &ctx, &meta, 1);
 	if (o->progress)
 		fputs("\r\033[K", stderr);
 	if (sb_stop_signal) {
@@ -779,7 +1016,7 @@ int main(int argc, char **argv)
 	meta.complete = status == 0;
 
 	if (ncfg)
-		print_summary(o, cfgs, ncfg, reps, nreps, ctx.tsc_offset_ns);
+		print_summary(o, cfgs, stats, ncfg, &meta, ctx.tsc_offset_ns);
 	if (sb_results_write(dir, &ctx, &meta, reps, nreps) != 0)
 		return 1;
 	char final[2 * PATH_MAX + 128];
@@ -801,7 +1038,29 @@ int main(int argc, char **argv)
 				fprintf(stderr, "run-bench: warning: cannot update %s\n", link);
 		}
 	} else {
-		snprintf(final, sizeof(final), "%s", dir);
+		/* Replace a previous result (or an empty folder) whole: move it aside,
+		 * move the new one in, then delete the old one. */
+		char old[2 * PATH_MAX + 96], parent[PATH_MAX];
+		int st = out_state(o->out);
+		snprintf(final, sizeof(final), "%s", o->out);
+		parent_of(o->out, parent, sizeof(parent));
+		snprintf(old, sizeof(old), "%s/.%s.old-%d", parent, meta.run_id, (int)getpid());
+		if (st == OUT_FOREIGN || st == OUT_BAD) {
+			fprintf(stderr, "run-bench: %s changed during the run and is not a result folder; the results "
+					"stay in %s\n", o->out, dir);
+			return 1;
+		}
+		if (st != OUT_NEW && rename(o->out, old) != 0) {
+			fprintf(stderr, "run-bench: cannot move the old %s aside: %s; the results stay in %s\n", o->out,
+				strerror(errno), dir);
+			return 1;
+		}
+		if (rename(dir, o->out) != 0) {
+			fprintf(stderr, "run-bench: cannot rename %s to %s: %s\n", dir, o->out, strerror(errno));
+			return 1;
+		}
+		if (st != OUT_NEW && remove_tree(old) != 0)
+			fprintf(stderr, "run-bench: warning: cannot remove the previous result %s\n", old);
 	}
 	printf("results: %s%s\n", final, meta.complete ? "" : " (incomplete)");
 	fflush(stdout);

@@ -8,11 +8,12 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "aggregate.h"
 #include "c2c.h"
 #include "clock.h"
 #include "run.h"
 
-#define SB_SCHEMA_VERSION 1
+#define SB_SCHEMA_VERSION 2
 
 typedef struct sb_meta {
 	char run_id[PATH_MAX];
@@ -21,10 +22,15 @@ typedef struct sb_meta {
 	char stop_reason[128]; /* "" when complete */
 	sb_clock_info_t clock;
 	int nconfigs;
+	const sb_cfg_t *cfgs;          /* the sweep's configurations, ncfg of them */
+	const sb_cfg_stats_t *cfg_stats; /* their figures (sb_cfg_aggregate) */
+	int ncfg;
+	int repeat_auto;
 	sb_c2c_row_t *c2c; /* --c2c rows, nc2c of them */
 	int nc2c;
-	double tsc_offset_max_ns;
-	double delay_ns_per_iter; /* the calibrated busy delay (general workloads); 0 = not used */ /* largest |offset| between two cores' counters seen by --c2c */
+	double tsc_offset_max_ns;  /* largest |offset| between two cores' counters seen by --c2c */
+	double tsc_offset_before_ns, tsc_offset_after_ns; /* the same, before and after the sweep */
+	int c2c_rounds;
 } sb_meta_t;
 
 /*

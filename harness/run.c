@@ -7,6 +7,7 @@
 #include <numa.h>
 #include <numaif.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 volatile int sb_stop_signal;
 
+/* The runner's state of one repetition; workers reach it through b->rt. */
 typedef struct runner {
 	sb_bench_t b;
 	sb_runctx_t *ctx;
@@ -36,8 +38,15 @@ typedef struct runner {
 	} *wc;
 } runner_t;
 
-/* The runner of the repetition in progress (workers find it through b). */
-static runner_t *current;
+/* Out of memory in the runner: nothing sensible is left to do. */
+static void *need(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "run-bench: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
 
 /* Steal time of all CPUs so far (/proc/stat, USER_HZ ticks), or UINT64_MAX. */
 static uint64_t read_steal_ticks(void)
@@ -65,13 +74,36 @@ static uint64_t read_runq_ns(void)
 
 void sb_worker_begin(sb_bench_t *b, unsigned tid)
 {
-	runner_t *r = current;
+	runner_t *r = b->rt;
 	sb_worker_t *w = &b->w[tid];
 	char err[160];
 
 	w->bind_ok = sb_topo_bind_self(r->ctx->topo, w->pu, err, sizeof(err)) == 0;
 	if (!w->bind_ok)
 		snprintf(w->bind_err, sizeof(w->bind_err), "%s", err);
+	if (w->bind_ok && r->ctx->o->sched_fifo) {
+		/* Below the runner (priority 2), so that its rare wake-ups at the phase
+		 * edges run at once. */
+		struct sched_param sp = {.sched_priority = 1};
+		int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+		if (e != 0) {
+			w->bind_ok = 0;
+			snprintf(w->bind_err, sizeof(w->bind_err), "SCHED_FIFO refused: %s", strerror(e));
+		}
+	}
+	/* First touch of the per-thread results by the thread, on its own node. */
+	sb_hist_t *hs[] = {w->h_ho_w, w->h_ho_r, w->h_acquire, w->h_acq_read, w->h_hold};
+	for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+		if (hs[i])
+			sb_hist_init(hs[i]);
+	if (w->pair_count) {
+		memset(w->pair_count, 0, (size_t)b->nthreads * sizeof(uint32_t));
+		memset(w->pair_hist, 0, (size_t)b->nthreads * SB_PHIST_N * sizeof(uint32_t));
+	}
+	/* The busy loop's speed, measured now on a worker's PU (below 200 ns a
+	 * delay is that loop); every worker uses thread 0's figure. */
+	if (tid == 0 && r->ctx->needs_delay_loop)
+		sb_delay_cal_init(&b->delay, sb_delay_calibrate(), b->stamp_ticks);
 	/* Counters: registered after pinning; a thread whose event set fails reads NA. */
 	for (int i = 0; i < SB_CTR_MAX; i++)
 		w->ctr[i] = -1;
@@ -90,8 +122,9 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 
 void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 {
+	runner_t *r = b->rt;
 	struct rusage ru;
-	struct wctx *c = &current->wc[tid];
+	struct wctx *c = &r->wc[tid];
 	sb_worker_t *w = &b->w[tid];
 	long long v[SB_CTR_MAX];
 	uint64_t rq;
@@ -124,12 +157,11 @@ void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 	case SB_TIMED_START:
 		if (c->ct && sb_counters_handoffs() >= 0)
 			sb_counters_start(c->ct);
-		atomic_fetch_add_explicit(&b->timed, 1, memory_order_relaxed);
 		break;
 	case SB_TIMED_END:
 		/* Handoffs are classified only in the timed phase: that counter covers it. */
 		if (c->ct && (h = sb_counters_handoffs()) >= 0) {
-			sb_sde_handoffs = (long long)w->handoffs;
+			sb_sde_handoffs = (long long)(w->t.ho_w + w->t.ho_r);
 			w->ctr[h] = sb_counters_stop(c->ct, v) == 0 ? v[h] : -1;
 		}
 		if (c->ct)
@@ -146,22 +178,21 @@ static void *worker_main(void *p)
 	return NULL;
 }
 
-/* Sleep ns, waking early for a stop signal.  Returns 0, or -1 when stopped. */
+/*
+ * Sleep ns in one nanosleep (a wake-up of the runner can preempt a worker
+ * when threads fill the PUs), waking early only for a stop signal: the
+ * handler interrupts nanosleep (EINTR, never restarted).  Returns 0, or -1
+ * when stopped.
+ */
 static int nap(uint64_t ns)
 {
-	uint64_t end = sb_now_ns() + ns;
-	for (;;) {
+	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)}, rem;
+	while (nanosleep(&ts, &rem) != 0 && errno == EINTR) {
 		if (sb_stop_signal)
 			return -1;
-		uint64_t now = sb_now_ns();
-		if (now >= end)
-			return 0;
-		uint64_t d = end - now;
-		if (d > 20000000)
-			d = 20000000; /* look at the stop flag every 20 ms */
-		struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
-		nanosleep(&ts, NULL);
+		ts = rem;
 	}
+	return sb_stop_signal ? -1 : 0;
 }
 
 static void *alloc_on_node(size_t size, int node)
@@ -221,70 +252,177 @@ int sb_run_thread_node(const sb_runctx_t *ctx, int pu)
 	return nd < 0 ? 0 : nd;
 }
 
-/* Merge per-thread results into the repetition's figures. */
-static void reduce(runner_t *R, sb_rep_t *r)
+int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s,
+		 int machine_pus)
 {
-	sb_bench_t *b = &R->b;
-	int n = b->nthreads;
-	uint64_t *x = calloc((size_t)n, sizeof(*x));
-	uint64_t writes = 0;
+	if (!(window_s > 0))
+		return 0;
+	if (!isnan(steal_ms) && steal_ms > SB_PREEMPT_STEAL_SHARE * window_s * 1000.0 * (double)machine_pus)
+		return 1;
+	if (runq_max_ns != UINT64_MAX)
+		return (double)runq_max_ns > SB_PREEMPT_RUNQ_SHARE * window_s * 1e9;
+	return (double)invol_csw >= fmax(1.0, SB_PREEMPT_CSW_PER_S * threads * window_s);
+}
 
-	r->h_handoff = malloc(sizeof(sb_hist_t));
-	r->h_acquire = malloc(sizeof(sb_hist_t));
-	r->h_hold = malloc(sizeof(sb_hist_t));
-	r->trow = calloc((size_t)n, sizeof(*r->trow));
-	if (!x || !r->h_handoff || !r->h_acquire || !r->h_hold || !r->trow) {
-		fprintf(stderr, "spinbench: out of memory\n");
-		exit(1);
-	}
-	sb_hist_init(r->h_handoff);
-	sb_hist_init(r->h_acquire);
-	sb_hist_init(r->h_hold);
-	sb_hist_t *tmp = malloc(sizeof(sb_hist_t));
-	if (!tmp) {
-		fprintf(stderr, "spinbench: out of memory\n");
-		exit(1);
-	}
-	for (int i = 0; i < n; i++) {
-		sb_worker_t *w = &b->w[i];
-		sb_thread_row_t *t = &r->trow[i];
-		/* the thread's acquire latencies, reads (general workloads) and writes together */
-		const sb_hist_t *all = w->h_acquire;
-		if (w->h_acq_read) {
-			memcpy(tmp, w->h_acquire, sizeof(*tmp));
-			sb_hist_merge(tmp, w->h_acq_read);
-			all = tmp;
+uint64_t sb_sample_every(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns)
+{
+	if (!window_acq || !(window_s > 0))
+		return 1;
+	double period_ns = window_s * 1e9 / (double)window_acq;
+	double k = ceil(stamp_cost_ns / (0.05 * period_ns));
+	double most = floor((double)window_acq * timed_s / window_s / SB_MIN_SAMPLES);
+	if (k > most)
+		k = most;
+	if (!(k >= 1))
+		k = 1;
+	if (k > SB_MAX_SAMPLE_EVERY)
+		k = SB_MAX_SAMPLE_EVERY;
+	return (uint64_t)k;
+}
+
+static sb_pctl_t pctl(const sb_hist_t *h)
+{
+	return (sb_pctl_t){sb_hist_count(h),	       sb_hist_percentile(h, 50), sb_hist_percentile(h, 90),
+			   sb_hist_percentile(h, 99), sb_hist_percentile(h, 99.9), sb_hist_max(h)};
+}
+
+/* dst += src when src exists. */
+static void merge(sb_hist_t *dst, const sb_hist_t *src)
+{
+	if (src)
+		sb_hist_merge(dst, src);
+}
+
+static sb_hist_t *new_hist(void)
+{
+	sb_hist_t *h = need(malloc(sizeof(sb_hist_t)));
+	sb_hist_init(h);
+	return h;
+}
+
+/* Handoff pairs by PU (several threads share a PU when oversubscribed), by
+ * distance class, and the share that stays inside one (virtual) node. */
+static void reduce_pairs(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
+{
+	int n = b->nthreads, cap = n * n, np = 0;
+	uint64_t local = 0, all = 0;
+
+	r->pairs = need(calloc((size_t)cap, sizeof(*r->pairs)));
+	uint32_t *hist = need(calloc((size_t)cap, SB_PHIST_N * sizeof(uint32_t)));
+	uint32_t *chist = need(calloc((size_t)SB_DIST_NCLASSES * SB_PHIST_N, sizeof(uint32_t)));
+	uint64_t ctimed[SB_DIST_NCLASSES] = {0};
+	for (int to = 0; to < n; to++) {
+		for (int from = 0; from < n; from++) {
+			uint32_t cnt = b->w[to].pair_count[from];
+			if (!cnt)
+				continue;
+			all += cnt;
+			local += b->w[to].node == b->w[from].node ? cnt : 0;
+			int fp = b->w[from].pu, tp = b->w[to].pu, k;
+			for (k = 0; k < np; k++)
+				if (r->pairs[k].from_pu == fp && r->pairs[k].to_pu == tp)
+					break;
+			if (k == np)
+				r->pairs[np++] = (sb_pair_row_t){fp, tp, sb_topo_classify(ctx->topo, fp, tp), 0, 0, 0};
+			r->pairs[k].count += cnt;
+			for (int j = 0; j < SB_PHIST_N; j++) {
+				uint32_t c = b->w[to].pair_hist[(size_t)from * SB_PHIST_N + j];
+				hist[(size_t)k * SB_PHIST_N + j] += c;
+				r->pairs[k].timed += c;
+			}
 		}
+	}
+	for (int k = 0; k < np; k++) {
+		int cl = r->pairs[k].cls < SB_DIST_NCLASSES ? (int)r->pairs[k].cls : SB_DIST_REMOTE;
+		r->class_count[cl] += r->pairs[k].count;
+		ctimed[cl] += r->pairs[k].timed;
+		for (int j = 0; j < SB_PHIST_N; j++)
+			chist[(size_t)cl * SB_PHIST_N + j] += hist[(size_t)k * SB_PHIST_N + j];
+		/* median: the bucket holding rank ceil(count/2); report its middle */
+		r->pairs[k].p50_ns = phist_median(hist + (size_t)k * SB_PHIST_N, r->pairs[k].timed);
+	}
+	for (int cl = 0; cl < SB_DIST_NCLASSES; cl++)
+		r->class_p50[cl] = ctimed[cl] ? phist_median(chist + (size_t)cl * SB_PHIST_N, ctimed[cl]) : 0;
+	r->local_share = all ? (double)local / (double)all : NAN;
+	r->npairs = np;
+	free(chist);
+	free(hist);
+}
+
+void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
+{
+	int n = b->nthreads;
+	uint64_t *x = need(calloc((size_t)n, sizeof(*x)));
+	uint64_t writes = 0;
+	sb_hist_t *ho_w = new_hist(), *ho_r = new_hist(), *rd = new_hist(), *tmp = new_hist();
+
+	r->h_handoff = new_hist();
+	r->h_acquire = new_hist();
+	r->h_hold = new_hist();
+	r->trow = need(calloc((size_t)n, sizeof(*r->trow)));
+	r->runq_max_ns = 0;
+	for (int i = 0; i < n; i++) {
+		const sb_worker_t *w = &b->w[i];
+		const sb_timed_t *T = &w->t;
+		sb_thread_row_t *t = &r->trow[i];
+		/* the thread's acquire latencies, reads and writes together */
+		sb_hist_init(tmp);
+		merge(tmp, w->h_acquire);
+		merge(tmp, w->h_acq_read);
 		x[i] = w->acq_measured;
 		r->acquisitions += w->acq_measured;
-		r->handoffs += w->handoffs;
-		r->reacquires += w->reacquires;
-		r->idle += w->idle;
-		r->timed_acq += w->timed_acq;
+		r->timed_phase_acq += T->acq;
+		r->timed_acq += T->sampled;
+		r->idle += T->kind[SB_ACQ_IDLE];
+		r->reacquires += T->kind[SB_ACQ_REACQUIRE];
+		r->handoffs += T->kind[SB_ACQ_HANDOFF];
+		r->joins += T->kind[SB_ACQ_JOIN];
+		r->ho_w += T->ho_w;
+		r->ho_r += T->ho_r;
+		r->ho_from_readers += T->ho_from_readers;
+		r->ho_nonpositive += T->nonpositive;
+		r->long_holds += T->long_holds;
+		r->think_mean_ns += (double)T->think_sum_ns;
 		r->violations += w->violations;
 		r->invol_csw += w->invol_csw;
 		r->spins += w->spins_measured;
+		if (w->runq_delay_ns == UINT64_MAX || r->runq_max_ns == UINT64_MAX)
+			r->runq_max_ns = UINT64_MAX;
+		else if (w->runq_delay_ns > r->runq_max_ns)
+			r->runq_max_ns = w->runq_delay_ns;
 		writes += w->writes_total;
-		sb_hist_merge(r->h_handoff, w->h_handoff);
-		sb_hist_merge(r->h_acquire, w->h_acquire);
-		sb_hist_merge(r->h_hold, w->h_hold);
+		merge(ho_w, w->h_ho_w);
+		merge(ho_r, w->h_ho_r);
+		merge(r->h_acquire, w->h_acquire);
+		merge(rd, w->h_acq_read);
+		merge(r->h_hold, w->h_hold);
 		*t = (sb_thread_row_t){
 			.tid = i,
 			.pu = w->pu,
-			.node = sb_topo_pu_node(R->ctx->topo, w->pu),
+			.node = sb_topo_pu_node(ctx->topo, w->pu),
 			.acquisitions = w->acq_measured,
-			.timed_acq = w->timed_acq,
-			.handoffs_in = w->handoffs,
-			.acquire_p50 = sb_hist_percentile(all, 50),
-			.acquire_p99 = sb_hist_percentile(all, 99),
-			.acquire_max = sb_hist_max(all),
-			.hold_p50 = sb_hist_percentile(w->h_hold, 50),
+			.timed_acq = T->sampled,
+			.handoffs_in = T->ho_w + T->ho_r,
+			.acquire_p50 = sb_hist_percentile(tmp, 50),
+			.acquire_p99 = sb_hist_percentile(tmp, 99),
+			.acquire_max = sb_hist_max(tmp),
+			.hold_p50 = w->h_hold ? sb_hist_percentile(w->h_hold, 50) : 0,
 			.spins = w->spins_measured,
 			.invol_csw = w->invol_csw,
 			.vol_csw = w->vol_csw,
 			.runq_delay_ns = w->runq_delay_ns,
+			.reads = w->reads_measured,
+			.writes = b->general ? w->writes_measured : w->acq_measured,
+			.long_holds = T->long_holds,
 		};
+		r->reads += w->reads_measured;
+		r->writes += b->general ? w->writes_measured : w->acq_measured;
 	}
+	uint64_t think_n = 0;
+	for (int i = 0; i < n; i++)
+		think_n += b->w[i].t.think_n;
+	r->think_mean_ns = think_n ? r->think_mean_ns / (double)think_n : NAN;
+
 	/* Counters per acquisition: NA when any thread could not count. */
 	for (int k = 0; k < sb_counters_n(); k++) {
 		long double sum = 0;
@@ -300,157 +438,66 @@ static void reduce(runner_t *R, sb_rep_t *r)
 			r->trow[i].ctr[k] = ok && b->w[i].ctr[k] >= 0 ? b->w[i].ctr[k] : -1;
 	}
 
-	/* A lost update of the plain counter is a violation too. */
-	uint64_t c = 0;
+	/* A lost update of the plain counter is a violation too (counted modulo 2^32). */
+	uint32_t c = 0;
 	for (int k = 0; k < b->ninst; k++)
-		c += b->inst[k].guard->counter;
-	r->violations += c > writes ? c - writes : writes - c;
+		c += sb_guard_count(b->inst[k].guard);
+	uint32_t lost = c - (uint32_t)writes;
+	r->violations += lost < UINT32_C(0x80000000) ? lost : (uint32_t)0 - lost;
 
-	/* Reads and writes apart, and the data structures' invariants. */
-	if (b->general) {
-		sb_hist_t *hr = malloc(sizeof(sb_hist_t));
-		if (!hr) {
-			fprintf(stderr, "spinbench: out of memory\n");
-			exit(1);
-		}
-		sb_hist_init(hr);
-		for (int i = 0; i < n; i++) {
-			r->reads += b->w[i].reads_measured;
-			r->writes += b->w[i].writes_measured;
-			r->trow[i].reads = b->w[i].reads_measured;
-			r->trow[i].writes = b->w[i].writes_measured;
-			sb_hist_merge(hr, b->w[i].h_acq_read);
-		}
-		r->timed_reads = sb_hist_count(hr);
-		r->rd_p50 = sb_hist_percentile(hr, 50);
-		r->rd_p99 = sb_hist_percentile(hr, 99);
-		r->rd_max = sb_hist_max(hr);
-		/* writes alone, then every acquisition together for acquire_* */
-		r->timed_writes = sb_hist_count(r->h_acquire);
-		r->wr_p50 = sb_hist_percentile(r->h_acquire, 50);
-		r->wr_p99 = sb_hist_percentile(r->h_acquire, 99);
-		r->wr_max = sb_hist_max(r->h_acquire);
-		sb_hist_merge(r->h_acquire, hr);
-		r->acq_p50 = sb_hist_percentile(r->h_acquire, 50);
-		r->acq_p99 = sb_hist_percentile(r->h_acquire, 99);
-		r->acq_max = sb_hist_max(r->h_acquire);
-		free(hr);
-		for (int k = 0; k < b->ninst && b->ds != SB_DS_NONE; k++) {
-			int64_t expected = 0;
-			char desc[160] = "";
-			for (int i = 0; i < n; i++)
-				expected += b->w[i].tally[k];
-			int bad = b->ds == SB_DS_HASHTABLE ? sb_ht_check(b->inst[k].ht, expected, desc, sizeof(desc))
-							   : sb_list_check(b->inst[k].list, expected, desc, sizeof(desc));
-			if (bad > 0 && !r->ds_problems)
-				snprintf(r->ds_desc, sizeof(r->ds_desc), "%s", desc);
-			r->ds_problems += (uint64_t)(bad > 0 ? bad : 0);
-		}
-		r->violations += r->ds_problems;
-	} else {
-		r->writes = r->acquisitions;
-		r->timed_writes = sb_hist_count(r->h_acquire);
-		r->wr_p50 = sb_hist_percentile(r->h_acquire, 50);
-		r->wr_p99 = sb_hist_percentile(r->h_acquire, 99);
-		r->wr_max = sb_hist_max(r->h_acquire);
+	/* The data structures' invariants. */
+	for (int k = 0; k < b->ninst && b->ds != SB_DS_NONE; k++) {
+		int64_t expected = 0;
+		char desc[160] = "";
+		for (int i = 0; i < n; i++)
+			expected += b->w[i].tally[k];
+		int bad = b->ds == SB_DS_HASHTABLE ? sb_ht_check(b->inst[k].ht, expected, desc, sizeof(desc))
+						   : sb_list_check(b->inst[k].list, expected, desc, sizeof(desc));
+		if (bad > 0 && !r->ds_problems)
+			snprintf(r->ds_desc, sizeof(r->ds_desc), "%s", desc);
+		r->ds_problems += (uint64_t)(bad > 0 ? bad : 0);
 	}
-	for (int i = 0; i < n; i++) {
-		r->long_holds += b->w[i].long_holds;
-		r->trow[i].long_holds = b->w[i].long_holds;
-	}
+	r->violations += r->ds_problems;
+
+	/* Latencies: writes (exclusive) and reads apart, then all together. */
+	r->timed_writes = sb_hist_count(r->h_acquire);
+	r->timed_reads = sb_hist_count(rd);
+	r->wr = pctl(r->h_acquire);
+	r->rd = pctl(rd);
+	sb_hist_merge(r->h_acquire, rd);
+	r->acq = pctl(r->h_acquire);
+	r->hold = pctl(r->h_hold);
+	r->ho_wp = pctl(ho_w);
+	r->ho_rp = pctl(ho_r);
+	sb_hist_merge(r->h_handoff, ho_w);
+	sb_hist_merge(r->h_handoff, ho_r);
+	r->ho = pctl(r->h_handoff);
+	r->clock_suspect = r->ho_nonpositive * 1000 > r->handoffs && r->ho_nonpositive > 0;
+
 	const double window_s = r->duration_s; /* set by the runner from its clock */
-	/* Preempted: involuntary context switches at 10 per thread-second of the
-	 * window or more (each costs a worker at least a scheduler slice, about
-	 * 1% of its time and more), or the hypervisor stole more than 1% of it. */
-	r->preempted = (double)r->invol_csw >= fmax(1.0, 10.0 * n * window_s) ||
-		       (!isnan(r->steal_ms) && r->steal_ms > 0.01 * window_s * 1000.0 * (double)R->ctx->usable_pus);
+	r->preempted = sb_preempted(r->runq_max_ns, r->invol_csw, n, r->steal_ms, window_s, ctx->npus_total);
 	r->throughput = window_s > 0 ? (double)r->acquisitions / window_s : NAN;
+	r->timed_ops_s = r->timed && r->timed_s > 0 ? (double)r->timed_phase_acq / r->timed_s : NAN;
 	r->jain = sb_jain(x, n);
 	r->min_max = sb_min_max_ratio(x, n);
 	r->fairness_factor = sb_fairness_factor(x, n);
 	r->starved = sb_starved(x, n);
-	r->ho_p50 = sb_hist_percentile(r->h_handoff, 50);
-	r->ho_p90 = sb_hist_percentile(r->h_handoff, 90);
-	r->ho_p99 = sb_hist_percentile(r->h_handoff, 99);
-	r->ho_p999 = sb_hist_percentile(r->h_handoff, 99.9);
-	r->ho_max = sb_hist_max(r->h_handoff);
-	r->acq_p50 = sb_hist_percentile(r->h_acquire, 50);
-	r->acq_p99 = sb_hist_percentile(r->h_acquire, 99);
-	r->acq_max = sb_hist_max(r->h_acquire);
-	r->hold_p50 = sb_hist_percentile(r->h_hold, 50);
+	/* The clock-free cross-check: at saturation with an empty critical
+	 * section, a FIFO lock passes on every acquisition, so the window's
+	 * period per acquisition (1 / throughput) is one handoff. */
+	r->handoff_consistency = NAN;
+	if ((r->lock->flags & SB_F_FIFO) && !b->general && n >= 2 && r->ho.n > 0 && r->throughput > 0)
+		r->handoff_consistency = (double)r->ho.p50 * r->throughput / 1e9;
 
-	/* Handoff pairs by PU (several threads share a PU when oversubscribed). */
 	r->npairs = -1;
 	r->local_share = NAN;
-	if (b->w[0].pair_count) {
-		int cap = n * n, np = 0;
-		r->pairs = calloc((size_t)cap, sizeof(*r->pairs));
-		uint32_t *hist = calloc((size_t)cap, SB_PHIST_N * sizeof(uint32_t));
-		if (!r->pairs || !hist) {
-			fprintf(stderr, "spinbench: out of memory\n");
-			exit(1);
-		}
-		for (int to = 0; to < n; to++) {
-			for (int from = 0; from < n; from++) {
-				uint32_t cnt = b->w[to].pair_count[from];
-				if (!cnt)
-					continue;
-				int fp = b->w[from].pu, tp = b->w[to].pu, k;
-				for (k = 0; k < np; k++)
-					if (r->pairs[k].from_pu == fp && r->pairs[k].to_pu == tp)
-						break;
-				if (k == np) {
-					r->pairs[np++] = (sb_pair_row_t){fp, tp, sb_topo_classify(R->ctx->topo, fp, tp), 0, 0};
-				}
-				r->pairs[k].count += cnt;
-				for (int j = 0; j < SB_PHIST_N; j++)
-					hist[(size_t)k * SB_PHIST_N + j] += b->w[to].pair_hist[(size_t)from * SB_PHIST_N + j];
-			}
-		}
-		/* By distance class, and the share that stays inside one (virtual) node. */
-		uint32_t *chist = calloc((size_t)SB_DIST_NCLASSES * SB_PHIST_N, sizeof(uint32_t));
-		uint64_t local = 0, all = 0;
-		if (!chist) {
-			fprintf(stderr, "spinbench: out of memory\n");
-			exit(1);
-		}
-		for (int to = 0; to < n; to++)
-			for (int from = 0; from < n; from++) {
-				uint64_t cnt = b->w[to].pair_count[from];
-				all += cnt;
-				if (b->w[to].node == b->w[from].node)
-					local += cnt;
-			}
-		for (int k = 0; k < np; k++) {
-			int cl = r->pairs[k].cls < SB_DIST_NCLASSES ? (int)r->pairs[k].cls : SB_DIST_REMOTE;
-			r->class_count[cl] += r->pairs[k].count;
-			for (int j = 0; j < SB_PHIST_N; j++)
-				chist[(size_t)cl * SB_PHIST_N + j] += hist[(size_t)k * SB_PHIST_N + j];
-		}
-		for (int cl = 0; cl < SB_DIST_NCLASSES; cl++)
-			r->class_p50[cl] =
-				r->class_count[cl] ? phist_median(chist + (size_t)cl * SB_PHIST_N, r->class_count[cl]) : 0;
-		r->local_share = all ? (double)local / (double)all : NAN;
-		free(chist);
-		for (int k = 0; k < np; k++) {
-			/* median: the bucket holding rank ceil(count/2); report its middle */
-			r->pairs[k].p50_ns = phist_median(hist + (size_t)k * SB_PHIST_N, r->pairs[k].count);
-		}
-		r->npairs = np;
-		free(hist);
-	}
+	if (b->w[0].pair_count)
+		reduce_pairs(b, ctx, r);
+	free(ho_w);
+	free(ho_r);
+	free(rd);
 	free(tmp);
 	free(x);
-}
-
-void sb_rep_free(sb_rep_t *r)
-{
-	free(r->trow);
-	free(r->pairs);
-	free(r->h_handoff);
-	free(r->h_acquire);
-	free(r->h_hold);
-	memset(r, 0, sizeof(*r));
 }
 
 int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int rep, sb_rep_t *r)
@@ -458,13 +505,11 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 	const sb_opts_t *o = ctx->o;
 	const sb_lock_impl_t *im = lock->impl;
 	runner_t R;
-	int *pus = calloc((size_t)threads, sizeof(int));
+	int *pus = need(calloc((size_t)threads, sizeof(int)));
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&R, 0, sizeof(R));
-	if (!pus)
-		return snprintf(ctx->err, sizeof(ctx->err), "out of memory"), -1;
 	int ov = sb_plan(ctx->topo, &o->placement, threads, pus, ctx->err, sizeof(ctx->err));
 	if (ov < 0) {
 		free(pus);
@@ -477,15 +522,16 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 	r->lock_node = o->lock_node >= 0 ? o->lock_node : sb_topo_pu_node(ctx->topo, pus[0]);
 
 	/*
-	 * The arena: per lock instance, the lock, its protected lines, its
-	 * handoff slot and its guard, each on their own lines, all on the lock's
-	 * node; the data structure (hashtable, list) beside it on the same node.
+	 * The arena: per lock instance, the lock, its protected lines, its guard
+	 * (with the exclusive-release record) and its shared-release record,
+	 * each on their own lines, all on the lock's node; the data structure
+	 * (hashtable, list) beside it on the same node.
 	 */
 	const sb_workload_t *wl = ctx->wl;
 	int ninst = wl->nlocks > 0 ? wl->nlocks : 1, K = wl->cs_lines;
 	size_t lock_sz = round_up(im->lock_size, SB_CACHELINE);
 	size_t data_sz = round_up((size_t)(K > 0 ? K : 1) * SB_DATA_LINE, SB_CACHELINE);
-	size_t inst_sz = lock_sz + data_sz + sizeof(sb_handoff_slot_t) + sizeof(sb_guard_t);
+	size_t inst_sz = lock_sz + data_sz + sizeof(sb_guard_t) + sizeof(sb_rw_rec_t);
 	size_t arena_sz = round_up(inst_sz * (size_t)ninst, 4096);
 	char *arena = alloc_on_node(arena_sz, r->lock_node);
 	R.b.inst = calloc((size_t)ninst, sizeof(sb_inst_t));
@@ -502,9 +548,8 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		char *base = arena + (size_t)k * inst_sz;
 		sb_inst_t *in = &R.b.inst[k];
 		in->lock = base;
-		in->slot = (sb_handoff_slot_t *)(void *)(base + lock_sz + data_sz);
-		in->guard = (sb_guard_t *)(void *)(base + lock_sz + data_sz + sizeof(sb_handoff_slot_t));
-		in->slot->owner = SB_NO_OWNER;
+		in->guard = (sb_guard_t *)(void *)(base + lock_sz + data_sz);
+		in->rw = (sb_rw_rec_t *)(void *)(base + lock_sz + data_sz + sizeof(sb_guard_t));
 		if (wl->colocated) { /* line 0 right after the lock's own bytes, in its line */
 			in->line0 = (volatile uint64_t *)(void *)(base + round_up(im->hot_bytes, 8));
 			in->rest = (volatile uint64_t *)(void *)(base + lock_sz);
@@ -513,11 +558,7 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 			in->rest = in->line0 + SB_DATA_LINE / sizeof(uint64_t);
 		}
 		if (ds_sz) {
-			char *d = alloc_on_node(ds_sz, r->lock_node);
-			if (!d) {
-				fprintf(stderr, "spinbench: out of memory\n");
-				exit(1);
-			}
+			char *d = need(alloc_on_node(ds_sz, r->lock_node));
 			memset(d, 0, ds_sz);
 			if (wl->ds == SB_DS_HASHTABLE) {
 				in->ht = (sb_ht_t *)(void *)d;
@@ -530,71 +571,61 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		im->init(in->lock);
 	}
 	R.b.lock = R.b.inst[0].lock;
-	R.b.slot = R.b.inst[0].slot;
 	R.b.guard = R.b.inst[0].guard;
 	R.b.ninst = ninst;
 	R.b.general = ctx->general;
 	R.b.rw = (lock->flags & SB_F_RW) != 0;
+	R.b.rw_reads = R.b.rw && ctx->general && sb_workload_has_reads(wl);
 	R.b.cs_lines = K;
-	R.b.cs_iters = ctx->cs_iters;
-	R.b.hold_limit_ticks = (uint64_t)((double)wl->hold_limit_ns / ctx->ns_per_tick);
+	R.b.cs_ticks = sb_ns_to_ticks((double)wl->cs_ns);
+	R.b.stamp_ticks = ctx->stamp_ticks;
+	sb_delay_cal_init(&R.b.delay, 1.0, ctx->stamp_ticks); /* thread 0 measures the loop (sb_worker_begin) */
+	R.b.hold_limit_ticks = sb_ns_to_ticks((double)wl->hold_limit_ns);
 	R.b.ds = wl->ds;
 	if (wl->ds != SB_DS_NONE)
 		sb_ds_mix_init(&R.b.mix, wl);
 	R.b.wl = wl;
 	R.b.seed = ctx->o->seed ^ ((uint64_t)rep << 32) ^ (uint64_t)threads;
+	R.b.rt = &R;
 
 	/* Per-thread state: nodes on the thread's own node, results, histograms. */
 	size_t node_sz = round_up(im->node_size, SB_CACHELINE);
 	int track_pairs = threads <= SB_PAIR_MAX_THREADS;
+	int reads = ctx->general && sb_workload_has_reads(wl);
 	R.b.nthreads = threads;
 	R.b.ns_per_tick = ctx->ns_per_tick;
-	R.b.nodes = calloc((size_t)threads, sizeof(void *));
-	R.b.w = aligned_alloc(SB_CACHELINE, sizeof(sb_worker_t) * (size_t)threads);
-	R.th = calloc((size_t)threads, sizeof(pthread_t));
-	R.wc = calloc((size_t)threads, sizeof(*R.wc));
-	if (!R.b.nodes || !R.b.w || !R.th || !R.wc) {
-		fprintf(stderr, "spinbench: out of memory\n");
-		exit(1);
-	}
+	R.b.nodes = need(calloc((size_t)threads, sizeof(void *)));
+	R.b.w = need(aligned_alloc(SB_CACHELINE, sizeof(sb_worker_t) * (size_t)threads));
+	R.th = need(calloc((size_t)threads, sizeof(pthread_t)));
+	R.wc = need(calloc((size_t)threads, sizeof(*R.wc)));
 	memset(R.b.w, 0, sizeof(sb_worker_t) * (size_t)threads);
 	for (int i = 0; i < threads; i++) {
 		sb_worker_t *w = &R.b.w[i];
-		R.b.nodes[i] = alloc_on_node(node_sz, sb_topo_pu_node(ctx->topo, pus[i]));
-		w->h_handoff = malloc(sizeof(sb_hist_t));
-		w->h_acquire = malloc(sizeof(sb_hist_t));
-		w->h_hold = malloc(sizeof(sb_hist_t));
+		R.b.nodes[i] = need(alloc_on_node(node_sz, sb_topo_pu_node(ctx->topo, pus[i])));
+		w->h_ho_w = need(malloc(sizeof(sb_hist_t)));
+		w->h_acquire = need(malloc(sizeof(sb_hist_t)));
+		w->h_hold = need(malloc(sizeof(sb_hist_t)));
+		if (R.b.rw_reads)
+			w->h_ho_r = need(malloc(sizeof(sb_hist_t)));
+		if (reads)
+			w->h_acq_read = need(malloc(sizeof(sb_hist_t)));
 		if (track_pairs) {
-			w->pair_count = calloc((size_t)threads, sizeof(uint32_t));
-			w->pair_hist = calloc((size_t)threads * SB_PHIST_N, sizeof(uint32_t));
+			w->pair_count = need(malloc((size_t)threads * sizeof(uint32_t)));
+			w->pair_hist = need(malloc((size_t)threads * SB_PHIST_N * sizeof(uint32_t)));
 		}
 		if (R.b.general) {
-			w->h_acq_read = malloc(sizeof(sb_hist_t));
-			w->think = aligned_alloc(SB_CACHELINE, round_up(sizeof(sb_think_t), SB_CACHELINE));
-			w->tally = calloc((size_t)ninst, sizeof(int64_t));
-			if (!w->h_acq_read || !w->think || !w->tally) {
-				fprintf(stderr, "spinbench: out of memory\n");
-				exit(1);
-			}
-			sb_hist_init(w->h_acq_read);
+			w->think = need(aligned_alloc(SB_CACHELINE, round_up(sizeof(sb_think_t), SB_CACHELINE)));
+			w->tally = need(calloc((size_t)ninst, sizeof(int64_t)));
 			sb_think_init(w->think, wl);
 		}
-		if (!R.b.nodes[i] || !w->h_handoff || !w->h_acquire || !w->h_hold ||
-		    (track_pairs && (!w->pair_count || !w->pair_hist))) {
-			fprintf(stderr, "spinbench: out of memory\n");
-			exit(1);
-		}
 		memset(R.b.nodes[i], 0, node_sz);
-		sb_hist_init(w->h_handoff);
-		sb_hist_init(w->h_acquire);
-		sb_hist_init(w->h_hold);
 		w->pu = pus[i];
 		w->node = sb_run_thread_node(ctx, pus[i]);
 	}
 	R.ctx = ctx;
 	R.im = im;
 	R.pus = pus;
-	current = &R;
+	R.b.base_ticks = sb_tick_start();
 
 	uint64_t t_start = sb_now_ns();
 	uint64_t budget = (o->warmup_ns + o->duration_ns + o->timed_ns) * 3 + 10000000000ull;
@@ -602,7 +633,7 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		R.wc[i].r = &R;
 		R.wc[i].tid = (unsigned)i;
 		if (pthread_create(&R.th[i], NULL, worker_main, &R.wc[i]) != 0) {
-			fprintf(stderr, "spinbench: cannot create thread %d of %d\n", i, threads);
+			fprintf(stderr, "run-bench: cannot create thread %d of %d\n", i, threads);
 			exit(1);
 		}
 	}
@@ -620,36 +651,57 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 				 R.b.w[i].bind_err);
 			rc = -1;
 		}
+	r->delay_ns_per_iter = ctx->needs_delay_loop ? sb_ns_per_tick() / R.b.delay.iters_per_tick : NAN;
 	if (rc == 0) {
 		/* Pairs with the workers' acquire load in their start loop. */
 		atomic_store_explicit(&R.b.phase, SB_PH_WARMUP, memory_order_release);
-		if (nap(o->warmup_ns) == 0) {
-			uint64_t st0 = read_steal_ticks();
-			uint64_t m0 = sb_now_ns();
-			atomic_store_explicit(&R.b.phase, SB_PH_MEASURE, memory_order_relaxed);
-			int stopped = nap(o->duration_ns);
-			uint64_t m1 = sb_now_ns();
-			uint64_t st1 = read_steal_ticks();
-			long hz = sysconf(_SC_CLK_TCK);
-			r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0)
-					      ? NAN
-					      : (double)(st1 - st0) * 1000.0 / (double)hz;
-			atomic_store_explicit(&R.b.phase, SB_PH_TIMED, memory_order_relaxed);
-			/* The timed phase is timed from when every worker is in it (or after
-			 * one more timed length, when threads outnumber PUs and a queue lock
-			 * lets them out of the window one scheduler slice at a time): a
-			 * worker descheduled at the window's end would otherwise miss it. */
-			uint64_t tw = sb_now_ns();
-			while (!stopped && atomic_load_explicit(&R.b.timed, memory_order_relaxed) < threads &&
-			       sb_now_ns() - tw < o->timed_ns && !sb_stop_signal)
-				usleep(100);
-			if (!stopped && nap(o->timed_ns) == 0)
-				r->duration_s = (double)(m1 - m0) / 1e9;
-			else
-				rc = -3;
-		} else {
+		rc = nap(o->warmup_ns) == 0 ? 0 : -3;
+	}
+	if (rc == 0) {
+		uint64_t st0 = read_steal_ticks();
+		uint64_t m0 = sb_now_ns();
+		atomic_store_explicit(&R.b.phase, SB_PH_MEASURE, memory_order_relaxed);
+		int stopped = nap(o->duration_ns);
+		uint64_t m1 = sb_now_ns();
+		uint64_t st1 = read_steal_ticks();
+		long hz = sysconf(_SC_CLK_TCK);
+		r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0)
+				      ? NAN
+				      : (double)(st1 - st0) * 1000.0 / (double)hz;
+		r->duration_s = (double)(m1 - m0) / 1e9;
+		if (stopped)
 			rc = -3;
-		}
+	}
+	if (rc == 0 && o->timed_ns > 0) {
+		atomic_store_explicit(&R.b.phase, SB_PH_SETTLE, memory_order_relaxed);
+		/* TIMED starts when every worker has left the window and writes
+		 * release records (or after one more timed length, when threads
+		 * outnumber PUs and a queue lock lets them out one scheduler slice at
+		 * a time). */
+		uint64_t tw = sb_now_ns();
+		int all_in;
+		/* Acquire: pairs with each worker's release increment in enter_settle(),
+		 * after which its acq_measured is final. */
+		while (!(all_in = atomic_load_explicit(&R.b.timed, memory_order_acquire) >= threads) &&
+		       sb_now_ns() - tw < o->timed_ns && !sb_stop_signal)
+			usleep(100);
+		uint64_t window_acq = 0;
+		for (int i = 0; i < threads && all_in; i++)
+			window_acq += R.b.w[i].acq_measured;
+		/* Workers still in the window (oversubscribed): time every acquisition. */
+		R.b.sample_every = all_in ? sb_sample_every(window_acq, r->duration_s, (double)o->timed_ns / 1e9,
+							    ctx->stamp_cost_ns)
+					  : 1;
+		r->sample_every = R.b.sample_every;
+		uint64_t t0 = sb_now_ns();
+		/* Release: publishes sample_every; pairs with the workers' acquire fence
+		 * in timed_sample_every(). */
+		atomic_store_explicit(&R.b.phase, SB_PH_TIMED, memory_order_release);
+		int stopped = nap(o->timed_ns);
+		r->timed_s = (double)(sb_now_ns() - t0) / 1e9;
+		r->timed = 1;
+		if (stopped)
+			rc = -3;
 	}
 	atomic_store_explicit(&R.b.phase, SB_PH_STOP, memory_order_relaxed);
 	atomic_store_explicit(&sb_spin_drain, 1, memory_order_relaxed); /* nothing is measured now */
@@ -665,17 +717,18 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		pthread_join(R.th[i], NULL);
 	atomic_store_explicit(&sb_spin_drain, 0, memory_order_relaxed);
 	if (rc == 0)
-		reduce(&R, r);
+		sb_rep_reduce(&R.b, ctx, r);
 
 	for (int i = 0; i < threads; i++) {
 		sb_worker_t *w = &R.b.w[i];
 		free_on_node(R.b.nodes[i], node_sz, sb_topo_pu_node(ctx->topo, pus[i]));
-		free(w->h_handoff);
+		free(w->h_ho_w);
+		free(w->h_ho_r);
 		free(w->h_acquire);
+		free(w->h_acq_read);
 		free(w->h_hold);
 		free(w->pair_count);
 		free(w->pair_hist);
-		free(w->h_acq_read);
 		free(w->think);
 		free(w->tally);
 	}
@@ -690,7 +743,6 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 	free(R.wc);
 	free_on_node(arena, arena_sz, r->lock_node);
 	free(pus);
-	current = NULL;
 	return rc;
 out:
 	/* Watchdog: workers are stuck; their memory stays, the process exits. */

@@ -12,7 +12,7 @@
 #include "topo.h"
 #include "workload.h"
 
-#define SB_MAX_THREADS 4096
+#define SB_MAX_THREADS 4096 /* also bounded by the guard's 16-bit marks (guard.h) */
 #define SB_MAX_LOCKS 64
 #define SB_MAX_TCOUNTS 64
 
@@ -21,8 +21,8 @@ typedef struct sb_opts {
 	int nlocks;
 	int tcounts[SB_MAX_TCOUNTS];
 	int ntcounts;
-	uint64_t duration_ns, warmup_ns, timed_ns;
-	int repeat;
+	uint64_t duration_ns, warmup_ns, timed_ns; /* timed_ns 0: no latency phase */
+	int repeat;     /* repetitions per configuration; 0: auto (sb_auto_stop) */
 	sb_placement_t placement;
 	char placement_str[256];
 	int lock_node; /* -1: node of thread 0 */
@@ -36,6 +36,7 @@ typedef struct sb_opts {
 	int plan_only, quiet, progress, no_plots;
 	int virtual_nodes; /* 0: real nodes; K: the PUs split into K pretend nodes */
 	int c2c;           /* --c2c */
+	int sched_fifo;    /* --sched=fifo: workers under SCHED_FIFO */
 	uint64_t seed;
 	int defaults_run; /* no option given: the default sweep */
 	char cmdline[8192];
@@ -57,27 +58,52 @@ typedef struct sb_thread_row {
 typedef struct sb_pair_row {
 	int from_pu, to_pu;
 	sb_dist_t cls;
-	uint64_t count;
-	uint64_t p50_ns;
+	uint64_t count;  /* handoffs (those with a latency <= 0 included) */
+	uint64_t p50_ns; /* median of those with a latency */
+	uint64_t timed;  /* how many had a latency */
 } sb_pair_row_t;
+
+/* Percentiles of one histogram, and whether it held anything. */
+typedef struct sb_pctl {
+	uint64_t n, p50, p90, p99, p999, max;
+} sb_pctl_t;
 
 /* One repetition of one configuration (summary.csv). */
 typedef struct sb_rep {
 	const sb_lock_desc_t *lock;
 	int threads, rep, cfg;
+	/* the window */
 	double duration_s;
 	uint64_t acquisitions;
 	double throughput;
 	double jain, min_max, fairness_factor;
 	int starved;
-	uint64_t handoffs, reacquires, idle, timed_acq;
-	uint64_t ho_p50, ho_p90, ho_p99, ho_p999, ho_max;
-	uint64_t acq_p50, acq_p99, acq_max, hold_p50;
+	uint64_t reads, writes;  /* acquisitions of each kind in the window */
+	/* the latency phase (timed = 0: none ran; every figure below is NA) */
+	int timed;
+	double timed_s;             /* the TIMED phase's length, runner's clock */
+	uint64_t timed_phase_acq;   /* every acquisition in it */
+	double timed_ops_s;         /* timed_phase_acq / timed_s */
+	uint64_t sample_every;
+	uint64_t timed_acq;         /* timed (classified) acquisitions = the next five */
+	uint64_t handoffs, joins, reacquires, idle;
+	uint64_t ho_w, ho_r, ho_from_readers; /* handoffs = ho_w + ho_r */
+	uint64_t ho_nonpositive;    /* handoffs with a latency <= 0: counted, not in the percentiles */
+	int clock_suspect;          /* ho_nonpositive > 0.1% of handoffs */
+	sb_pctl_t ho, ho_wp, ho_rp; /* handoff latency: all, to writers, to readers */
+	sb_pctl_t acq, rd, wr, hold;
+	uint64_t timed_reads, timed_writes;
+	uint64_t long_holds;        /* timed holds above the hold limit */
+	double think_mean_ns;       /* measured (own release to next arrival); NAN: none */
+	double delay_ns_per_iter;   /* the busy loop's speed this repetition; NAN: not used */
+	double handoff_consistency; /* handoff p50 x window throughput (FIFO locks, empty CS); NAN: n/a */
+	/* the machine */
 	uint64_t violations;
 	int oversubscribed;
 	long invol_csw;
-	double steal_ms; /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
-	int preempted;   /* invol_csw >= threads, or steal > 1% of the window's CPU time */
+	uint64_t runq_max_ns;    /* the largest worker's run-queue delay in the window; UINT64_MAX: unreadable */
+	double steal_ms;         /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
+	int preempted;           /* sb_preempted() */
 	uint64_t spins;
 	double ctr_per_op[SB_CTR_MAX]; /* NAN: NA */
 	int lock_node, lock_node_real;
@@ -88,9 +114,6 @@ typedef struct sb_rep {
 	uint64_t class_count[SB_DIST_NCLASSES]; /* handoffs by distance class (pairs tracked) */
 	uint64_t class_p50[SB_DIST_NCLASSES];
 	double local_share; /* handoffs between threads of one (virtual) node; NAN if not tracked */
-	uint64_t reads, writes;  /* acquisitions of each kind in the window */
-	uint64_t rd_p50, rd_p99, rd_max, wr_p50, wr_p99, wr_max, timed_reads, timed_writes;
-	uint64_t long_holds;     /* timed phase: holds above the hold limit */
 	uint64_t ds_problems;    /* data-structure invariant violations found at the end */
 	char ds_desc[160];
 } sb_rep_t;
@@ -106,6 +129,10 @@ typedef struct sb_runctx {
 	double c2c_floor[SB_DIST_NCLASSES]; /* median one-way ns per class from --c2c; 0 = not measured */
 	double tsc_offset_ns; /* largest counter offset between two cores (--c2c); NAN = not measured */
 	double ns_per_tick;
+	uint64_t stamp_ticks;    /* one ordered stamp (sb_clock_info_t read_cost_ticks) */
+	double stamp_cost_ns;    /* the same, in ns: the cost of timing one acquisition (3 stamps) */
+	int needs_delay_loop;    /* the workload has delays below SB_DELAY_DEADLINE_NS */
+	int runner_pu;           /* a PU no worker of the largest plan uses, or -1 */
 	char err[512]; /* the reason of a failed repetition */
 } sb_runctx_t;
 
@@ -121,7 +148,40 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 /* Set by the SIGINT/SIGTERM handler: the signal number, or 0. */
 extern volatile int sb_stop_signal;
 
-void sb_rep_free(sb_rep_t *r);
+/*
+ * Merge the workers' results of a finished repetition (b->w[0..nthreads-1])
+ * into *r: window figures, latency-phase figures, pairs, fairness, the
+ * preempted flag.  r->duration_s, r->timed_s and r->steal_ms are set by the
+ * caller first.  Pure but for allocation (exits on out-of-memory).
+ */
+void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r);
+
+/*
+ * The window was disturbed (DESIGN.md: preemption and oversubscription),
+ * from what the window measured: a worker waited on the run queue, runnable
+ * but not running, for more than SB_PREEMPT_RUNQ_SHARE of the window
+ * (/proc/thread-self/schedstat), or the hypervisor stole more than
+ * SB_PREEMPT_STEAL_SHARE of the machine's CPU time in it (/proc/stat).
+ * Where schedstat cannot be read, involuntary context switches stand in:
+ * SB_PREEMPT_CSW_PER_S per thread-second.  The thresholds come from idle
+ * windows measured on the development VM (results/README.md).
+ */
+#define SB_PREEMPT_RUNQ_SHARE 0.01
+#define SB_PREEMPT_STEAL_SHARE 0.01
+#define SB_PREEMPT_CSW_PER_S 50.0
+int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s,
+		 int machine_pus);
+
+/*
+ * The timed-phase sampling: one acquisition in about k is timed, so that its
+ * stamps (stamp_cost_ns in all, three ordered reads) cost at most about 5%
+ * of the window's period per acquisition (window_s / window_acq), while the
+ * latency phase still times at least SB_MIN_SAMPLES acquisitions when it
+ * runs as fast as the window did.  1 <= k <= SB_MAX_SAMPLE_EVERY.
+ */
+#define SB_MIN_SAMPLES 20000
+#define SB_MAX_SAMPLE_EVERY 1024
+uint64_t sb_sample_every(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns);
 
 /* A handoff latency of p50_ns is unreliable when the cores' counters differ
  * by more than a tenth of it (offset from --c2c; NAN: not measured, never). */

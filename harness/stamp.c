@@ -62,10 +62,10 @@ static void mx_loop(sb_mx_arg_t *a)
 	for (uint64_t i = 0; i < a->iters && !atomic_load_explicit(a->stop, memory_order_relaxed); i++) {
 		if (a->read_every == 0 || i % a->read_every == 0) {
 			LOCK(l, n);
-			sb_guard_enter(g, a->mark, &viol);
+			uint64_t e = sb_guard_enter(g, a->mark, &viol);
 			for (uint32_t k = 0; k < a->cs_relax; k++)
 				sb_cpu_relax();
-			sb_guard_leave(g, a->mark, &viol);
+			sb_guard_leave(g, a->mark, e, &viol);
 			UNLOCK(l, n);
 			writes++;
 		} else {

@@ -186,27 +186,32 @@ int sb_starved(const uint64_t *x, int n)
 	return mx - mn > mn; /* max > 2*min without overflow */
 }
 
-/* Ascending order for doubles, NaN last. */
-static int cmp_double_nan_last(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
-	int xn = isnan(x), yn = isnan(y);
-	if (xn || yn)
-		return xn - yn;
 	return (x > y) - (x < y);
 }
 
-static double *sorted_copy(const double *v, int n)
+/* The numbers of v[0..n-1], NaN left out, sorted into a new array; *m gets
+ * their count.  NULL when there is none (or no memory). */
+static double *sorted_numbers(const double *v, int n, int *m)
 {
 	double *c;
 
+	*m = 0;
 	if (n <= 0)
 		return NULL;
 	c = malloc((size_t)n * sizeof *c);
 	if (!c)
 		return NULL;
-	memcpy(c, v, (size_t)n * sizeof *c);
-	qsort(c, (size_t)n, sizeof *c, cmp_double_nan_last);
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			c[(*m)++] = v[i];
+	if (!*m) {
+		free(c);
+		return NULL;
+	}
+	qsort(c, (size_t)*m, sizeof *c, cmp_double);
 	return c;
 }
 
@@ -223,20 +228,27 @@ static double quantile_sorted(const double *c, int n, double q)
 	return c[lo] + (c[lo + 1] - c[lo]) * frac;
 }
 
+static double median_sorted(const double *c, int m)
+{
+	return (m % 2) ? c[m / 2] : (c[m / 2 - 1] + c[m / 2]) / 2.0;
+}
+
 double sb_median_d(const double *v, int n)
 {
-	double *c = sorted_copy(v, n), m;
+	int m;
+	double *c = sorted_numbers(v, n, &m), r;
 
 	if (!c)
 		return NAN;
-	m = (n % 2) ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2.0;
+	r = median_sorted(c, m);
 	free(c);
-	return m;
+	return r;
 }
 
 int sb_quartiles_d(const double *v, int n, double *q1, double *q2, double *q3)
 {
-	double *c = sorted_copy(v, n);
+	int m;
+	double *c = sorted_numbers(v, n, &m);
 
 	if (!c) {
 		if (q1)
@@ -248,11 +260,50 @@ int sb_quartiles_d(const double *v, int n, double *q1, double *q2, double *q3)
 		return -1;
 	}
 	if (q1)
-		*q1 = quantile_sorted(c, n, 0.25);
+		*q1 = quantile_sorted(c, m, 0.25);
 	if (q2) /* the same expression as sb_median_d(), bit for bit */
-		*q2 = (n % 2) ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2.0;
+		*q2 = median_sorted(c, m);
 	if (q3)
-		*q3 = quantile_sorted(c, n, 0.75);
+		*q3 = quantile_sorted(c, m, 0.75);
 	free(c);
 	return 0;
+}
+
+int sb_median_ci(const double *v, int n, double conf, double *lo, double *hi)
+{
+	int m;
+	double *c = sorted_numbers(v, n, &m);
+	double alpha = (1.0 - conf) / 2.0, cdf = 0.0, pk = 0.0;
+	int j = 0;
+
+	*lo = *hi = NAN;
+	if (!c)
+		return -1;
+	/* P(B <= k) for B ~ Bin(m, 1/2), k = 0, 1, ...: the largest j with
+	 * P(B <= j-1) <= alpha; j = 0 means no interval reaches conf. */
+	pk = ldexp(1.0, -m); /* P(B = 0) */
+	for (int k = 0; k < m / 2; k++) {
+		cdf += pk;
+		if (cdf > alpha)
+			break;
+		j = k + 1;
+		pk = pk * (double)(m - k) / (double)(k + 1);
+	}
+	if (j >= 1) {
+		*lo = c[j - 1];
+		*hi = c[m - j];
+	}
+	free(c);
+	return j >= 1 ? 0 : -1;
+}
+
+int sb_auto_stop(const double *v, int n, int min_reps, int max_reps, double rel, int *stable)
+{
+	double lo, hi, med = sb_median_d(v, n);
+	int ok = n >= min_reps && sb_median_ci(v, n, 0.95, &lo, &hi) == 0 && med > 0 && lo >= (1.0 - rel) * med &&
+		 hi <= (1.0 + rel) * med;
+
+	if (stable)
+		*stable = ok;
+	return ok || n >= max_reps;
 }

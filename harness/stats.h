@@ -152,19 +152,46 @@ double sb_fairness_factor(const uint64_t *x, int n);
 int sb_starved(const uint64_t *x, int n);
 
 /*
- * Median of v[0..n-1] (v is not modified: a copy is sorted).  Even n: mean of
- * the two middle values.  n <= 0 or allocation failure: NAN.  NaN inputs
- * sort last.
+ * Median of the numbers among v[0..n-1]: NaN entries (figures that were not
+ * measured) are left out, so median{1, NaN, 2} = 1.5.  v is not modified (a
+ * copy is sorted).  An even count: the mean of the two middle values.  No
+ * number at all, or allocation failure: NAN.  The one median of the
+ * project: the printed summary, summary.csv and configs.csv (which the
+ * report and compare-results read) all come from it.
  */
 double sb_median_d(const double *v, int n);
 
 /*
- * Quartiles of v[0..n-1] by linear interpolation between order statistics
- * (position (n-1)*q, the "type 7" rule of R and NumPy's default), so *q2 is
- * the same median as sb_median_d().  IQR = *q3 - *q1.  Any output pointer may
- * be NULL.  Returns 0, or -1 (outputs set to NAN) for n <= 0 or allocation
- * failure.  v is not modified.
+ * Quartiles of the numbers among v[0..n-1] (NaN left out, as in
+ * sb_median_d) by linear interpolation between order statistics (position
+ * (m-1)*q over the m numbers, the "type 7" rule of R and NumPy's default),
+ * so *q2 is the same median as sb_median_d().  IQR = *q3 - *q1.  Any output
+ * pointer may be NULL.  Returns 0, or -1 (outputs set to NAN) when there is
+ * no number or on allocation failure.  v is not modified.
  */
 int sb_quartiles_d(const double *v, int n, double *q1, double *q2, double *q3);
+
+/*
+ * A distribution-free confidence interval for the median of the numbers
+ * among v[0..n-1] (NaN left out; m of them): the order statistics
+ * [x(j), x(m+1-j)] (1-based) with the largest j such that
+ * P(Bin(m, 1/2) <= j-1) <= (1 - conf)/2, so that the interval covers the
+ * true median with probability at least conf whatever the distribution
+ * (the method of Hoefler & Belli, SC'15, after Le Boudec).  At conf = 0.95
+ * it needs m >= 6 (2 * 2^-m <= 0.05).  Returns 0 with *lo, *hi set; -1
+ * (both NAN) when m is too small for conf or on allocation failure.
+ */
+int sb_median_ci(const double *v, int n, double conf, double *lo, double *hi);
+
+/*
+ * --repeat=auto's stopping rule over the throughputs of one configuration's
+ * repetitions so far: stop when there are max_reps of them, or when there
+ * are at least min_reps and the 95% interval of sb_median_ci lies within
+ * +-rel of the median (lo >= (1-rel)*median and hi <= (1+rel)*median).
+ * Returns 1 to stop, 0 to run another repetition.  *stable (may be NULL) is
+ * 1 when the interval criterion holds, 0 when not (then a stop at max_reps
+ * is "unstable").
+ */
+int sb_auto_stop(const double *v, int n, int min_reps, int max_reps, double rel, int *stable);
 
 #endif

@@ -565,8 +565,6 @@ uint64_t sb_workload_read_threshold(const sb_workload_t *w, unsigned tid)
 
 /* ---------------------------------------------------------------- delay */
 
-static double delay_ns_per_iter = 1.0;
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -575,69 +573,54 @@ static int cmp_u64(const void *a, const void *b)
 
 double sb_delay_calibrate(void)
 {
-	enum { ROUNDS = 2001, BATCHES = 10, READS = 1001 };
-	uint64_t *d = malloc(ROUNDS * sizeof *d);
-	uint64_t n = 64, ns0, tk0, ns1, tk1, t0, dt, overhead;
-	double ns_per_tick, ticks_per_iter;
+	enum { ROUNDS = 501, BATCHES = 5, READS = 501 };
+	uint64_t d[ROUNDS];
+	uint64_t n = 64, ns0, t0, dt, overhead;
 
-	if (!d)
-		return delay_ns_per_iter;
 	ns0 = sb_now_ns();
-	tk0 = sb_ticks();
 	/* Warm up (lets the core reach its running frequency) and find n with
-	 * sb_delay(n) around 1 us. */
-	while (sb_now_ns() - ns0 < 10000000) {
+	 * sb_delay(n) around 1-4 us. */
+	while (sb_now_ns() - ns0 < 2000000) {
 		t0 = sb_now_ns();
 		sb_delay(n);
 		dt = sb_now_ns() - t0;
-		if (dt < 2000 && n < (1ull << 30))
+		if (dt < 1000 && n < (1ull << 30))
 			n *= 2;
 		else if (dt > 4000 && n > 64)
 			n /= 2;
 	}
-	/* The counter's own read cost, subtracted from every round. */
+	/* The stamps' own cost, subtracted from every round. */
 	for (int i = 0; i < READS; i++) {
-		t0 = sb_ticks();
-		d[i] = sb_ticks() - t0;
+		t0 = sb_tick_start();
+		d[i] = sb_tick_end() - t0;
 	}
 	qsort(d, READS, sizeof d[0], cmp_u64);
 	overhead = d[READS / 2];
-	/* Short rounds like the ones measured, in batches spread over ~40 ms (a
-	 * shared or virtual machine has slow and fast spells of a few ms): a
-	 * disturbed round or spell only moves the tails, not the median. */
+	/* Short rounds like the delays made, in batches spread over ~5 ms (a
+	 * shared or virtual machine has slow and fast spells): a disturbed
+	 * round only moves the tails, not the median. */
 	for (int bt = 0; bt < BATCHES; bt++) {
 		for (int i = bt * ROUNDS / BATCHES; i < (bt + 1) * ROUNDS / BATCHES; i++) {
-			t0 = sb_ticks();
+			t0 = sb_tick_start();
 			sb_delay(n);
-			d[i] = sb_ticks() - t0;
+			d[i] = sb_tick_end() - t0;
 		}
 		t0 = sb_now_ns();
-		while (sb_now_ns() - t0 < 3000000)
+		while (sb_now_ns() - t0 < 1000000)
 			sb_delay(n);
 	}
-	ns1 = sb_now_ns();
-	tk1 = sb_ticks();
 	qsort(d, ROUNDS, sizeof d[0], cmp_u64);
-	ticks_per_iter = (double)(d[ROUNDS / 2] > overhead ? d[ROUNDS / 2] - overhead : 1) / (double)n;
-	/* Ticks -> ns from this calibration's own span (>= 10 ms), so that it does
-	 * not depend on sb_clock_init. */
-	ns_per_tick = tk1 > tk0 ? (double)(ns1 - ns0) / (double)(tk1 - tk0) : 1.0;
-	free(d);
-	if (ticks_per_iter * ns_per_tick > 0)
-		delay_ns_per_iter = ticks_per_iter * ns_per_tick;
-	return delay_ns_per_iter;
+	double ticks_per_iter = (double)(d[ROUNDS / 2] > overhead ? d[ROUNDS / 2] - overhead : 1) / (double)n;
+	return ticks_per_iter * sb_ns_per_tick();
 }
 
-double sb_delay_ns_per_iter(void)
+void sb_delay_cal_init(sb_delay_cal_t *c, double ns_per_iter, uint64_t stamp_ticks)
 {
-	return delay_ns_per_iter;
-}
-
-uint64_t sb_delay_iters(uint64_t ns)
-{
-	if (ns == 0)
-		return 0;
-	return (uint64_t)((double)ns / delay_ns_per_iter + 0.5);
+	c->iters_per_tick = ns_per_iter > 0 ? sb_ns_per_tick() / ns_per_iter : 1.0;
+	c->deadline_ticks = sb_ns_to_ticks(SB_DELAY_DEADLINE_NS);
+	if (c->deadline_ticks < 1)
+		c->deadline_ticks = 1;
+	c->stamp_ticks = stamp_ticks < c->deadline_ticks ? stamp_ticks : 0;
 }
 
 /* ---------------------------------------------------------------- think */
@@ -648,21 +631,21 @@ static double ln1p_integral(double f)
 	return (1 + f) * log1p(f) - f;
 }
 
-void sb_think_set(sb_think_t *t, sb_think_kind_t kind, uint64_t a_iters, uint64_t b_iters)
+void sb_think_set(sb_think_t *t, sb_think_kind_t kind, uint64_t a, uint64_t b)
 {
 	memset(t, 0, sizeof *t);
 	t->kind = kind;
 	switch (kind) {
 	case SB_THINK_UNIFORM:
-		if (b_iters < a_iters)
-			b_iters = a_iters;
-		t->a = a_iters;
-		t->span = b_iters - a_iters + 1;
+		if (b < a)
+			b = a;
+		t->a = a;
+		t->span = b - a + 1;
 		if (t->span == 0) /* a = 0, b = UINT64_MAX */
 			t->span = UINT64_MAX;
 		break;
 	case SB_THINK_EXP:
-		t->mean = (double)a_iters;
+		t->mean = (double)a;
 		t->ln2_mean = M_LN2 * t->mean;
 		for (int i = 0; i < SB_EXP_TABLE; i++) {
 			double lo = (double)i / SB_EXP_TABLE, hi = (double)(i + 1) / SB_EXP_TABLE;
@@ -673,14 +656,33 @@ void sb_think_set(sb_think_t *t, sb_think_kind_t kind, uint64_t a_iters, uint64_
 	case SB_THINK_FIXED:
 	default:
 		t->kind = SB_THINK_FIXED;
-		t->a = a_iters;
+		t->a = a;
 		break;
 	}
 }
 
 void sb_think_init(sb_think_t *t, const sb_workload_t *w)
 {
-	sb_think_set(t, w->think_kind, sb_delay_iters(w->think_a_ns), sb_delay_iters(w->think_b_ns));
+	sb_think_set(t, w->think_kind, sb_ns_to_ticks((double)w->think_a_ns), sb_ns_to_ticks((double)w->think_b_ns));
+}
+
+int sb_workload_has_reads(const sb_workload_t *w)
+{
+	if (w->ds != SB_DS_NONE)
+		return w->ds_lookup_pct > 0;
+	return w->read_ratio > 0 || w->writers >= 0;
+}
+
+double sb_workload_think_mean_ns(const sb_workload_t *w)
+{
+	switch (w->think_kind) {
+	case SB_THINK_UNIFORM:
+		return ((double)w->think_a_ns + (double)w->think_b_ns) / 2.0;
+	case SB_THINK_EXP:
+	case SB_THINK_FIXED:
+	default:
+		return (double)w->think_a_ns;
+	}
 }
 
 /* ---------------------------------------------------------------- ds mix */

@@ -25,10 +25,10 @@
  * TIME is a duration with a unit as in parse.h (200ns, 5us, 1ms, 0.5s) or a
  * bare "0"; cs and think times are at most 1s.
  *
- * Hot-path pieces (sb_delay, sb_rng_*, sb_think_draw_iters, sb_lines_*,
- * sb_ds_mix_draw) are static inline, read no clock, make no call and take
- * no lock.  Global state: the delay calibration (one double, written by
- * sb_delay_calibrate() before the workers start, read-only afterwards).
+ * Hot-path pieces (sb_delay, sb_delay_for, sb_rng_*, sb_think_draw,
+ * sb_lines_*, sb_ds_mix_draw) are static inline, make no call and take no
+ * lock; only sb_delay_for reads the clock, for delays of 200 ns and more.
+ * No global state: the delay's calibration is passed in (sb_delay_cal_t).
  */
 #ifndef SPINBENCH_HARNESS_WORKLOAD_H
 #define SPINBENCH_HARNESS_WORKLOAD_H
@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "clock.h"
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -182,24 +184,49 @@ static inline void sb_delay(uint64_t iters)
 }
 
 /*
- * Measure the loop's speed: 10 ms of warm-up (the core reaches its running
- * frequency) that also sizes n so that sb_delay(n) takes about 1-4 us, then
- * 2001 rounds of sb_delay(n), each timed with sb_ticks() (the median
- * counter read cost subtracted), in 10 batches 3 ms apart; the median round
- * gives ticks per iteration.  Short rounds and a median, like the delays
- * the loop then makes: a preempted round, or a slow or fast spell of a few
- * ms on a shared machine, only moves the tails.  Ticks are converted to ns
- * with CLOCK_MONOTONIC over the calibration's own span, so this does not
- * depend on sb_clock_init.  About 45 ms.  Call once, from one thread, before
- * the workers start.  Returns the installed ns per iteration.
+ * Measure the loop's speed now, on the calling thread: 2 ms of warm-up that
+ * also sizes n so that sb_delay(n) takes about 1-4 us, then 501 rounds of
+ * sb_delay(n), each timed with ordered stamps (their own cost subtracted),
+ * in 5 batches 1 ms apart; the median round gives ticks per iteration,
+ * converted with the clock's calibration (sb_clock_init first).  About
+ * 10 ms; no global state.  A busy loop's speed is not a constant of the
+ * machine: on a VM whose vCPU shares a core or not from one moment to the
+ * next it changes by 2x, so the runner measures it again before every
+ * repetition and records it (delay_ns_per_iter).  Returns ns per iteration.
  */
 double sb_delay_calibrate(void);
 
-/* The installed ns per iteration (1.0 before sb_delay_calibrate()). */
-double sb_delay_ns_per_iter(void);
+/*
+ * The busy delay of critical sections and think times, in clock ticks:
+ * from SB_DELAY_DEADLINE_NS up a spin on ordered stamps until a deadline,
+ * so that it lasts what was asked whatever the core's speed; below it the
+ * calibrated loop (a deadline is no finer than a few stamp costs).
+ */
+#define SB_DELAY_DEADLINE_NS 200
 
-/* ns -> iterations for sb_delay, rounded to nearest; 0 ns gives 0. */
-uint64_t sb_delay_iters(uint64_t ns);
+typedef struct sb_delay_cal {
+	double iters_per_tick;     /* the loop's measured speed (sb_delay_calibrate) */
+	uint64_t deadline_ticks;   /* delays of this many ticks or more spin on the clock */
+	uint64_t stamp_ticks;      /* one sb_tick_end(), taken off each deadline */
+} sb_delay_cal_t;
+
+/* *c for a loop of ns_per_iter and stamps of stamp_ticks (sb_clock_info_t
+ * read_cost_ticks); sb_clock_init must have run. */
+void sb_delay_cal_init(sb_delay_cal_t *c, double ns_per_iter, uint64_t stamp_ticks);
+
+/* Busy for `ticks` (0 costs one compare and branch).  Reads the clock from
+ * SB_DELAY_DEADLINE_NS up: that is the workload's own work, not a
+ * measurement, and the throughput window still counts without a clock. */
+static inline void sb_delay_for(const sb_delay_cal_t *c, uint64_t ticks)
+{
+	if (ticks >= c->deadline_ticks) {
+		uint64_t end = sb_tick_end() + ticks - c->stamp_ticks;
+		while (sb_tick_end() < end)
+			;
+	} else if (ticks) {
+		sb_delay((uint64_t)((double)ticks * c->iters_per_tick + 0.5));
+	}
+}
 
 /* ---------------------------------------------------------------- random numbers */
 
@@ -286,7 +313,7 @@ uint64_t sb_workload_read_threshold(const sb_workload_t *w, unsigned tid);
 #define SB_EXP_TABLE (1 << SB_EXP_TABLE_BITS)
 
 /*
- * A think-time distribution in delay iterations, ready to draw from.
+ * A think-time distribution in clock ticks, ready to draw from.
  * The exponential uses no libm per draw: with u = 2^-(k+1) * (1 + f) taken
  * from the bits of one 64-bit draw (k leading zeros, f the next 8 bits),
  * -ln u = (k+1) ln2 - ln(1+f); the second term comes from a table holding,
@@ -296,21 +323,30 @@ uint64_t sb_workload_read_threshold(const sb_workload_t *w, unsigned tid);
  */
 typedef struct sb_think {
 	sb_think_kind_t kind;
-	uint64_t a;          /* fixed: the value; uniform: low end */
+	uint64_t a;          /* fixed: the value; uniform: low end (ticks) */
 	uint64_t span;       /* uniform: b - a + 1 */
-	double mean;         /* exp: mean, iterations */
+	double mean;         /* exp: mean, ticks */
 	double ln2_mean;     /* exp: ln 2 * mean */
 	double tab[SB_EXP_TABLE]; /* exp: mean * bin average of -ln(1+f) (<= 0) */
 } sb_think_t;
 
-/* Set *t to kind with parameters in iterations (fixed a; uniform a..b with a <= b; exp mean a). */
-void sb_think_set(sb_think_t *t, sb_think_kind_t kind, uint64_t a_iters, uint64_t b_iters);
+/* Set *t to kind with parameters in ticks (fixed a; uniform a..b with a <= b; exp mean a). */
+void sb_think_set(sb_think_t *t, sb_think_kind_t kind, uint64_t a, uint64_t b);
 
-/* *t from the workload's think parameters, via sb_delay_iters (after sb_delay_calibrate). */
+/* *t from the workload's think parameters, converted with the clock's
+ * calibration (after sb_clock_init). */
 void sb_think_init(sb_think_t *t, const sb_workload_t *w);
 
-/* One think time in iterations for sb_delay; fixed draws consume no random bits. */
-static inline uint64_t sb_think_draw_iters(const sb_think_t *t, sb_rng_t *r)
+/* 1 when some acquisitions are reads: read-ratio > 0, readers beside
+ * dedicated writers, or a data-structure mix with lookups. */
+int sb_workload_has_reads(const sb_workload_t *w);
+
+/* The mean think time the workload asks for, in ns (fixed: the value;
+ * uniform: the middle; exp: the mean). */
+double sb_workload_think_mean_ns(const sb_workload_t *w);
+
+/* One think time in ticks for sb_delay_for; fixed draws consume no random bits. */
+static inline uint64_t sb_think_draw(const sb_think_t *t, sb_rng_t *r)
 {
 	switch (t->kind) {
 	case SB_THINK_UNIFORM:

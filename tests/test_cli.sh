@@ -57,6 +57,14 @@ echo "not xml" >"$T/junk.xml"
 bad "--topology: cannot load '$T/junk.xml'" --topology="$T/junk.xml" --plan
 bad "--topology:" --topology="$TOPO/intel-2s-2n8c2t.xml" --lock=mcs
 bad "--repeat: invalid value '0'" --repeat=0
+bad "--repeat: invalid value 'often'" --repeat=often
+bad "--timed: invalid time '5'" --timed=5
+bad "--sched: invalid value 'rr'" --sched=rr
+bad "--sched: fifo with 4096 threads" --sched=fifo --threads=4096
+mkdir -p "$T/foreign" && echo keep >"$T/foreign/notes.txt"
+bad "--out: '$T/foreign' exists and is neither empty nor a spinbench result" --out="$T/foreign"
+[ "$(ls -A "$T/foreign")" = "notes.txt" ] && ok "--out on a foreign folder: its file untouched, nothing added" ||
+	nok "--out on a foreign folder changed it" "$(ls -A "$T/foreign")"
 bad "--warmup: invalid time 'x'" --warmup=x
 bad "--seed: invalid value 'abc'" --seed=abc
 bad "--machine: invalid name 'a/b'" --machine=a/b
@@ -114,14 +122,14 @@ fi
 
 # A run: the files of DESIGN.md, valid JSON, columns, latest
 start=$(date +%s)
-"$BIN" --lock=queued --threads=64 --duration=1s --quiet >"$T/out" 2>"$T/err"
+"$BIN" --lock=queued --threads=64 --duration=1s --repeat=3 --quiet >"$T/out" 2>"$T/err"
 rc=$?
 el=$(( $(date +%s) - start ))
 d=$(readlink "$RES/latest")
 if [ $rc -eq 0 ] && [ "$el" -lt 15 ] && [ -n "$d" ]; then
-	ok "--lock=queued --threads=64 --duration=1s: exit 0 in ${el}s"
+	ok "--lock=queued --threads=64 --duration=1s --repeat=3: exit 0 in ${el}s"
 else
-	nok "--lock=queued --threads=64 --duration=1s" "exit $rc in ${el}s; $(tail -3 "$T/err")"
+	nok "--lock=queued --threads=64 --duration=1s --repeat=3" "exit $rc in ${el}s; $(tail -3 "$T/err")"
 fi
 grep -q "oversubscribed" "$T/err" && ok "oversubscription warned on stderr" || nok "no oversubscription warning"
 D=$RES/$d
@@ -177,6 +185,144 @@ for r in rows:
         assert int(r["violations"]) > 0, "none showed no violation"
     else:
         assert r["violations"] == "0", r["lock"]
+EOF
+python3 - "$T/all" <<'EOF' >"$T/py" 2>&1 && ok "16 threads, every lock: timed_acquisitions = handoffs + shared_joins + reacquires + idle_acquires" || nok "16 threads: timed acquisitions add up" "$(cat "$T/py")"
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1] + "/summary.csv")):
+    if r["lock"] != "none":
+        parts = sum(int(r[c]) for c in ("handoffs", "shared_joins", "reacquires", "idle_acquires"))
+        assert int(r["timed_acquisitions"]) == parts, (r["lock"], r["timed_acquisitions"], parts)
+EOF
+
+# The latency phase's counts add up for every lock of the registry: timed
+# acquisitions = handoffs + shared joins + reacquires + idle acquisitions,
+# handoffs = to writers + to readers; threads.csv adds up to summary.csv; the
+# figures derived from others are computed as documented.  Exclusive-only
+# and reader/writer workloads.
+"$BIN" --lock=all --threads=2 --duration=40ms --warmup=10ms --timed=40ms --repeat=1 --quiet --out="$T/sum-x" >"$T/out" 2>"$T/err" &&
+"$BIN" --lock=all --threads=2 --read-ratio=0.5 --duration=40ms --warmup=10ms --timed=40ms --repeat=1 --quiet --out="$T/sum-rw" >"$T/out" 2>"$T/err"
+rc=$?
+python3 - "$nlocks" "$T/sum-x" "$T/sum-rw" <<'EOF' >"$T/py" 2>&1 && ok "every lock, exclusive and read/write mixes: timed_acquisitions = handoffs + shared_joins + reacquires + idle_acquires; handoffs = to writers + to readers; threads.csv adds up; slowdown, consistency, clock_suspect as defined" || nok "timed acquisitions add up" "exit $rc: $(cat "$T/py" "$T/err")"
+import csv, sys
+want = int(sys.argv[1])
+def num(x):
+    return None if x == "NA" else float(x)
+for d in sys.argv[2:]:
+    rows = list(csv.DictReader(open(d + "/summary.csv")))
+    assert len(rows) == want, (d, len(rows), want)
+    th = list(csv.DictReader(open(d + "/threads.csv")))
+    joins = 0
+    for r in rows:
+        lk = r["lock"]
+        if lk == "none":
+            for c in ("handoffs", "shared_joins", "reacquires", "idle_acquires", "handoff_p50_ns"):
+                assert r[c] == "NA", (d, lk, c, r[c])
+            continue
+        parts = sum(int(r[c]) for c in ("handoffs", "shared_joins", "reacquires", "idle_acquires"))
+        assert int(r["timed_acquisitions"]) == parts, (d, lk, r["timed_acquisitions"], parts)
+        assert int(r["timed_acquisitions"]) > 0, (d, lk)
+        assert int(r["handoffs"]) == int(r["handoffs_to_writers"]) + int(r["handoffs_to_readers"]), (d, lk)
+        assert int(r["handoffs_from_readers"]) <= int(r["handoffs_to_writers"]), (d, lk)
+        shared = "sum-rw" in d and r["family"] == "rw" or lk in ("pthread-rwlock", "ck-rwlock")
+        if not shared or "sum-x" in d:
+            assert int(r["shared_joins"]) == 0 and int(r["handoffs_to_readers"]) == 0, (d, lk, r["shared_joins"])
+        if "sum-rw" in d:
+            joins += int(r["shared_joins"])
+        mine = [x for x in th if x["lock"] == lk and x["rep"] == r["rep"]]
+        assert sum(int(x["timed_acquisitions"]) for x in mine) == int(r["timed_acquisitions"]), (d, lk)
+        assert sum(int(x["handoffs_in"]) for x in mine) == int(r["handoffs"]), (d, lk)
+        neg, ho = int(r["handoff_negative"]), int(r["handoffs"])
+        assert r["clock_suspect"] == str(int(neg * 1000 > ho and neg > 0)), (d, lk, neg, ho)
+        sl = num(r["timed_slowdown"])
+        assert sl is not None and abs(sl - float(r["throughput_ops_s"]) / float(r["timed_ops_s"])) <= 1e-3 * sl + 1e-3, (d, lk)
+        assert r["timed_slow"] == str(int(sl > 1.25)), (d, lk)
+        hc = num(r["handoff_consistency"])
+        if hc is not None:
+            want_hc = float(r["handoff_p50_ns"]) * float(r["throughput_ops_s"]) / 1e9
+            assert abs(hc - want_hc) <= 2e-3 * want_hc + 2e-3, (d, lk, hc, want_hc)
+            if r["preempted"] == "0":
+                assert r["handoff_inconsistent"] == str(int(hc < 0.7 or hc > 1.4)), (d, lk, hc)
+        if r["hold_p50_ns"] != "NA":
+            assert int(r["hold_p50_ns"]) >= 0
+    if "sum-rw" in d:
+        assert joins > 0, "no shared join in any rw lock at read-ratio 0.5"
+EOF
+
+# rw-phasefair with one writer: the writer waits for readers, and those
+# handoffs are counted with a latency (readers' releases record the slot too).
+"$BIN" --lock=rw-phasefair --writers=1 --threads=2 --duration=200ms --repeat=1 --quiet --out="$T/pf" >"$T/out" 2>"$T/err"
+rc=$?
+python3 - "$T/pf" <<'EOF' >"$T/py" 2>&1 && ok "rw-phasefair --writers=1: handoffs to the writer from readers, with a latency; handoffs to readers too" || nok "rw-phasefair --writers=1" "exit $rc: $(cat "$T/py" "$T/err")"
+import csv, sys
+r = next(csv.DictReader(open(sys.argv[1] + "/summary.csv")))
+assert int(r["handoffs_to_writers"]) > 0 and int(r["handoffs_from_readers"]) > 0, r["handoffs_to_writers"]
+assert r["handoff_to_writers_p50_ns"] != "NA" and int(r["handoff_to_writers_p50_ns"]) > 0
+assert int(r["handoffs_to_readers"]) > 0 and r["handoff_to_readers_p50_ns"] != "NA"
+EOF
+
+# --timed=0 (and 0ns): no latency phase, and every latency figure is NA, never 0.
+for tv in 0 0ns; do
+	"$BIN" --lock=mcs,rw-wpref --threads=2 --read-ratio=0.5 --timed=$tv --duration=50ms --repeat=1 --quiet --out="$T/t0-$tv" >"$T/out" 2>"$T/err"
+	rc=$?
+	python3 - "$T/t0-$tv" <<'EOF' >"$T/py" 2>&1 && ok "--timed=$tv: every latency column NA" || nok "--timed=$tv" "exit $rc: $(cat "$T/py" "$T/err")"
+import csv, re, sys
+d = sys.argv[1]
+keys = re.compile(r"handoff|acquire_|hold|timed|reacquire|idle|joins|long_holds|think_mean|think_off|cs_off|clock_suspect")
+rows = list(csv.DictReader(open(d + "/summary.csv")))
+assert rows
+for r in rows:
+    for c, v in r.items():
+        if keys.search(c):
+            assert v == "NA", (c, v)
+    assert int(r["acquisitions"]) > 0
+for t in csv.DictReader(open(d + "/threads.csv")):
+    for c in ("timed_acquisitions", "handoffs_in", "acquire_p50_ns", "hold_p50_ns", "long_holds"):
+        assert t[c] == "NA", (c, t[c])
+assert len(list(csv.DictReader(open(d + "/handoffs.csv")))) == 0
+EOF
+done
+
+# A reused --out is replaced whole: nothing of the previous run (c2c.csv, a
+# stray file) survives; an empty folder is used as it is.
+"$BIN" --c2c --lock=mcs --threads=2 --duration=50ms --repeat=1 --quiet --out="$T/reuse" >"$T/out" 2>"$T/err" &&
+	echo stray >"$T/reuse/stray.txt" &&
+	"$BIN" --lock=ttas --threads=1 --duration=50ms --repeat=1 --quiet --out="$T/reuse" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$T/reuse/c2c.csv" ] && [ ! -e "$T/reuse/stray.txt" ] && grep -q '"c2c_pairs": 0' "$T/reuse/meta.json" &&
+	[ -z "$(ls -A "$T" | grep -e '\.partial' -e '\.old')" ] && grep -q "^[^,]*,[^,]*,ttas," "$T/reuse/summary.csv"; then
+	ok "a reused --out is replaced whole: no stale c2c.csv or stray file, no leftovers beside it"
+else
+	nok "reused --out" "exit $rc: $(ls -A "$T/reuse") $(cat "$T/err")"
+fi
+mkdir -p "$T/empty-out"
+"$BIN" --lock=ttas --threads=1 --duration=20ms --repeat=1 --quiet --out="$T/empty-out" >"$T/out" 2>"$T/err" &&
+	[ -s "$T/empty-out/summary.csv" ] && ok "--out on an empty folder fills it" || nok "--out on an empty folder" "$(cat "$T/err")"
+
+# --repeat=auto, the default: 3 to 15 repetitions per configuration (6 at
+# least in practice: no order-statistic interval reaches 95% below 6), the
+# interval and the stopping rule recorded and consistent.
+"$BIN" --lock=ticket,ttas --threads=1 --duration=20ms --warmup=5ms --timed=10ms --quiet --out="$T/auto" >"$T/out" 2>"$T/err"
+rc=$?
+python3 - "$T/auto" <<'EOF' >"$T/py" 2>&1 && ok "--repeat=auto: 6 to 15 repetitions, reps and the median's 95% interval recorded, stopped iff within +-5% or at 15" || nok "--repeat=auto" "exit $rc: $(cat "$T/py" "$T/err")"
+import csv, json, statistics, sys
+d = sys.argv[1]
+assert json.load(open(d + "/meta.json"))["repeat"] == "auto"
+rows = list(csv.DictReader(open(d + "/summary.csv")))
+cfg = {r["lock"]: r for r in csv.DictReader(open(d + "/configs.csv"))}
+assert set(cfg) == {"ticket", "ttas"}, cfg.keys()
+for lock, c in cfg.items():
+    mine = [r for r in rows if r["lock"] == lock]
+    n = len(mine)
+    assert 6 <= n <= 15 and all(int(r["reps"]) == n for r in mine) and int(c["reps"]) == n, (lock, n)
+    xs = sorted(float(r["throughput_ops_s"]) for r in mine)
+    med = statistics.median(xs)
+    assert abs(float(c["throughput_ops_s"]) - med) <= 1e-6 * med + 0.1, (lock, c["throughput_ops_s"], med)
+    lo, hi = float(c["throughput_ci_lo"]), float(c["throughput_ci_hi"])
+    assert all(r["throughput_ci_lo"] == c["throughput_ci_lo"] and r["throughput_ci_hi"] == c["throughput_ci_hi"] for r in mine)
+    assert any(abs(lo - x) <= 0.1 for x in xs) and any(abs(hi - x) <= 0.1 for x in xs), (lock, lo, hi)
+    stable = lo >= 0.95 * med - 0.1 and hi <= 1.05 * med + 0.1
+    assert c["unstable"] == str(int(not stable)), (lock, c["unstable"], lo, hi, med)
+    assert stable or n == 15, (lock, n, "stopped early without a narrow interval")
 EOF
 
 # SIGINT: what was measured is written, marked incomplete, exit 130; latest unchanged
@@ -258,6 +404,15 @@ cl = c[0]['class']
 assert r['handoff_vs_c2c_' + cl] != 'NA', r['handoff_vs_c2c_' + cl]
 assert r['handoff_offset_suspect'] == str(int(m['tsc_offset_max_ns'] > 0.1 * float(r['handoff_p50_ns']))), r['handoff_offset_suspect']
 "; then ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_vs_c2c"; else nok "--c2c" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+# --sched=fifo (root or CAP_SYS_NICE): workers under SCHED_FIFO, recorded.
+if [ "$(id -u)" = 0 ]; then
+	"$BIN" --sched=fifo --lock=mcs,ticket --threads=2 --duration=100ms --repeat=1 --quiet --out="$T/fifo" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc -eq 0 ] && grep -q '"sched": "fifo"' "$T/fifo/meta.json" && ok "--sched=fifo as root: runs, recorded in meta.json" ||
+		nok "--sched=fifo" "exit $rc: $(cat "$T/err")"
+else
+	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - --sched=fifo # skip needs root"
+fi
 "$BIN" --plan --topology="$TOPO/intel-2s-2n8c2t.xml" --placement=compact --threads=4 >"$T/plan" 2>&1
 grep -q "pair matrix" "$T/plan" && grep -q "smt" "$T/plan" && ok "--plan prints each thread pair's distance class" || nok "--plan pair classes" "$(cat "$T/plan")"
 

@@ -135,9 +135,9 @@ static int check_mx(const sb_lock_desc_t *d, int nthreads)
 			least = t[i].arg.writes;
 	}
 	atomic_store(&sb_spin_drain, 0);
-	if (viol || g->counter != writes)
+	if (viol || sb_guard_count(g) != (uint32_t)writes)
 		return fail("%llu owner-mark violations, counter %llu for %llu acquisitions",
-			    (unsigned long long)viol, (unsigned long long)g->counter,
+			    (unsigned long long)viol, (unsigned long long)sb_guard_count(g),
 			    (unsigned long long)writes);
 	if (least == 0)
 		return fail("a thread made no acquisition in 1 s (%llu in all)", (unsigned long long)writes);

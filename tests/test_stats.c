@@ -338,55 +338,244 @@ static void test_summaries(void)
 /* ---- acquisition classification ------------------------------------- */
 
 typedef struct {
-	uint32_t me;
+	uint32_t me; /* mark: thread id + 1 */
 	uint64_t arrival, acquire, release;
 	sb_acq_kind_t expect;
 } acq_event_t;
 
 static void test_classify(void)
 {
-	/* A scripted run of one lock: each acquisition reads the slot the
-	 * previous release wrote. */
+	/* A scripted run of one exclusive lock: each acquisition reads the
+	 * record the previous release wrote. */
 	static const acq_event_t ev[] = {
-		{0, 10, 10, 20, SB_ACQ_IDLE},      /* first ever: nothing released */
-		{0, 25, 25, 30, SB_ACQ_REACQUIRE}, /* same owner again */
-		{1, 28, 35, 50, SB_ACQ_HANDOFF},   /* waited from 28, released 30: 5 */
-		{2, 40, 52, 60, SB_ACQ_HANDOFF},   /* waited from 40, released 50: 2 */
-		{3, 70, 70, 80, SB_ACQ_IDLE},      /* arrived after the release */
-		{3, 85, 85, 90, SB_ACQ_REACQUIRE},
-		{0, 90, 91, 100, SB_ACQ_IDLE},     /* arrival == release: free */
-		{0, 99, 101, 110, SB_ACQ_REACQUIRE}, /* same owner beats timestamps */
-		{2, 105, 112, 120, SB_ACQ_HANDOFF},  /* waited from 105: 2 */
-		{1, 130, 130, 140, SB_ACQ_IDLE},
+		{1, 10, 10, 20, SB_ACQ_IDLE},      /* first ever: nothing released */
+		{1, 25, 25, 30, SB_ACQ_REACQUIRE}, /* same owner again */
+		{2, 28, 35, 50, SB_ACQ_HANDOFF},   /* waited from 28, released 30: 5 */
+		{3, 40, 52, 60, SB_ACQ_HANDOFF},   /* waited from 40, released 50: 2 */
+		{4, 70, 70, 80, SB_ACQ_IDLE},      /* arrived after the release */
+		{4, 85, 85, 90, SB_ACQ_REACQUIRE},
+		{1, 90, 91, 100, SB_ACQ_IDLE},     /* arrival == release: free */
+		{1, 99, 101, 110, SB_ACQ_REACQUIRE}, /* same owner beats timestamps */
+		{3, 105, 112, 120, SB_ACQ_HANDOFF},  /* waited from 105: 2 */
+		{2, 130, 130, 140, SB_ACQ_IDLE},
 	};
-	int cnt[3] = {0, 0, 0}, bad = 0;
+	int cnt[SB_ACQ_NKINDS] = {0}, bad = 0;
 	uint64_t lat = 0;
-	uint32_t slot_owner = SB_NO_OWNER;
-	uint64_t slot_ts = 0;
+	sb_acq_seen_t seen = {0, 0, 0, 0, 0};
 
 	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
-		sb_acq_kind_t k = sb_classify_acq(slot_owner, slot_ts, ev[i].me, ev[i].arrival);
+		uint32_t from = 0;
+		uint64_t rel = 0;
+		int fr = -1;
+		sb_acq_kind_t k = sb_classify(&seen, ev[i].me, 0, ev[i].arrival, &from, &rel, &fr);
 		cnt[k]++;
 		if (k != ev[i].expect) {
 			bad++;
 			sb_diag("event %zu: got %s want %s", i, sb_acq_kind_name(k), sb_acq_kind_name(ev[i].expect));
 		}
-		if (k == SB_ACQ_HANDOFF)
-			lat += ev[i].acquire - slot_ts;
-		slot_owner = ev[i].me;
-		slot_ts = ev[i].release;
+		if (k == SB_ACQ_HANDOFF) {
+			lat += ev[i].acquire - rel;
+			bad += from != seen.w_last || fr != 0;
+		}
+		seen.w_last = ev[i].me;
+		seen.w_rel = ev[i].release;
 	}
-	sb_ok(bad == 0 && cnt[SB_ACQ_IDLE] == 4 && cnt[SB_ACQ_REACQUIRE] == 3 && cnt[SB_ACQ_HANDOFF] == 3,
+	sb_ok(bad == 0 && cnt[SB_ACQ_IDLE] == 4 && cnt[SB_ACQ_REACQUIRE] == 3 && cnt[SB_ACQ_HANDOFF] == 3 &&
+		      cnt[SB_ACQ_JOIN] == 0,
 	      "classify scripted run: idle 4, reacquire 3, handoff 3 (got %d %d %d)", cnt[SB_ACQ_IDLE],
 	      cnt[SB_ACQ_REACQUIRE], cnt[SB_ACQ_HANDOFF]);
 	sb_ok(lat == 9, "classify scripted run: handoff latencies sum to 5+2+2=9 (got %llu)", (unsigned long long)lat);
-	sb_ok(sb_classify_acq(SB_NO_OWNER, 1000, 1, 5) == SB_ACQ_IDLE,
+	uint32_t f;
+	uint64_t r;
+	int fr;
+	sb_acq_seen_t none = {0, 1000, 0, 0, 0}, four = {4, 1000, 0, 0, 0};
+	sb_ok(sb_classify(&none, 1, 0, 5, &f, &r, &fr) == SB_ACQ_IDLE,
 	      "classify: no previous release -> idle even if the arrival is earlier");
-	sb_ok(sb_classify_acq(4, 1000, 4, 5) == SB_ACQ_REACQUIRE && sb_classify_acq(4, 1000, 5, 999) == SB_ACQ_HANDOFF &&
-		      sb_classify_acq(4, 1000, 5, 1000) == SB_ACQ_IDLE && sb_classify_acq(4, 1000, 5, 1001) == SB_ACQ_IDLE,
+	sb_ok(sb_classify(&four, 4, 0, 5, &f, &r, &fr) == SB_ACQ_REACQUIRE &&
+		      sb_classify(&four, 5, 0, 999, &f, &r, &fr) == SB_ACQ_HANDOFF &&
+		      sb_classify(&four, 5, 0, 1000, &f, &r, &fr) == SB_ACQ_IDLE &&
+		      sb_classify(&four, 5, 0, 1001, &f, &r, &fr) == SB_ACQ_IDLE,
 	      "classify: reacquire / handoff (999<1000) / idle at == and after");
-	sb_ok(strcmp(sb_acq_kind_name(SB_ACQ_HANDOFF), "handoff") == 0 && strcmp(sb_acq_kind_name(SB_ACQ_IDLE), "idle") == 0,
+	sb_ok(strcmp(sb_acq_kind_name(SB_ACQ_HANDOFF), "handoff") == 0 && strcmp(sb_acq_kind_name(SB_ACQ_IDLE), "idle") == 0 &&
+		      strcmp(sb_acq_kind_name(SB_ACQ_JOIN), "join") == 0,
 	      "classify: kind names");
+}
+
+/*
+ * A scripted run of a reader/writer lock, with the records kept as the
+ * loop keeps them: an exclusive release writes (mark, stamp); a shared one
+ * raises the packed maximum (sb_rrec_pack); readers inside are counted.
+ * Each acquisition is classified when it owns the lock, its handoff latency
+ * added with sb_handoff_add.
+ */
+enum { EV_ACQ, EV_REL };
+typedef struct {
+	int what;
+	uint32_t me;
+	int shared;
+	uint64_t arrival, t; /* t: owned stamp (EV_ACQ) or release stamp (EV_REL) */
+	sb_acq_kind_t expect;
+	int to_readers_expected; /* handoffs: 1 to a reader, 0 to a writer */
+} rw_event_t;
+
+static void test_classify_rw(void)
+{
+	static const rw_event_t ev[] = {
+		{EV_ACQ, 1, 0, 10, 10, SB_ACQ_IDLE, 0},     /* W1: nothing released yet */
+		{EV_REL, 1, 0, 0, 20, 0, 0},
+		{EV_ACQ, 2, 1, 15, 22, SB_ACQ_HANDOFF, 1},  /* R2 waited for W1: writer -> reader, 2 */
+		{EV_ACQ, 3, 1, 18, 23, SB_ACQ_HANDOFF, 1},  /* R3 too (a batch of readers), 3 */
+		{EV_ACQ, 4, 1, 24, 24, SB_ACQ_JOIN, 0},     /* R4 comes in beside them */
+		{EV_REL, 2, 1, 0, 30, 0, 0},
+		{EV_REL, 3, 1, 0, 31, 0, 0},
+		{EV_REL, 4, 1, 0, 35, 0, 0},
+		{EV_ACQ, 1, 0, 25, 36, SB_ACQ_HANDOFF, 0},  /* W1 waited for the readers: readers -> writer, 1 */
+		{EV_REL, 1, 0, 0, 40, 0, 0},
+		{EV_ACQ, 1, 0, 41, 41, SB_ACQ_REACQUIRE, 0}, /* W1 again */
+		{EV_REL, 1, 0, 0, 45, 0, 0},
+		{EV_ACQ, 2, 1, 50, 50, SB_ACQ_IDLE, 0},     /* free when R2 came */
+		{EV_REL, 2, 1, 0, 55, 0, 0},
+		{EV_ACQ, 2, 1, 60, 60, SB_ACQ_REACQUIRE, 0}, /* R2 again: its own release was the latest */
+		{EV_ACQ, 3, 1, 58, 61, SB_ACQ_JOIN, 0},     /* R3 beside R2 */
+		{EV_REL, 2, 1, 0, 65, 0, 0},
+		{EV_REL, 3, 1, 0, 66, 0, 0},
+		{EV_ACQ, 4, 0, 70, 70, SB_ACQ_IDLE, 0},     /* W4: the readers left before it came */
+		{EV_REL, 4, 0, 0, 80, 0, 0},
+		{EV_ACQ, 3, 1, 79, 80, SB_ACQ_HANDOFF, 1},  /* R3 waited for W4; latency 0: counted, not histogrammed */
+		{EV_REL, 3, 1, 0, 85, 0, 0},
+		{EV_ACQ, 2, 1, 84, 86, SB_ACQ_JOIN, 0},     /* R2 came while R3 was still inside */
+	};
+	const uint64_t base = 5;
+	sb_acq_seen_t seen = {0, 0, 0, 0, 0};
+	uint64_t rrec = 0, kinds[SB_ACQ_NKINDS] = {0}, to_w = 0, to_r = 0, from_readers = 0, nonpos = 0, timed = 0;
+	uint32_t inside = 0;
+	sb_hist_t *h = malloc(sizeof(*h));
+	int bad = 0;
+
+	sb_hist_init(h);
+	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+		const rw_event_t *e = &ev[i];
+		if (e->what == EV_REL) {
+			if (e->shared) {
+				uint64_t rec = sb_rrec_pack(e->t, base, e->me);
+				rrec = rec > rrec ? rec : rrec;
+				inside--;
+			} else {
+				seen.w_last = e->me;
+				seen.w_rel = e->t;
+			}
+			continue;
+		}
+		seen.inside = e->shared ? inside : 0;
+		seen.r_last = sb_rrec_mark(rrec);
+		seen.r_rel = rrec ? sb_rrec_stamp(rrec, base) : 0;
+		inside += (uint32_t)e->shared;
+		uint32_t from = 0;
+		uint64_t rel = 0, lat = 0;
+		int fr = 0;
+		sb_acq_kind_t k = sb_classify(&seen, e->me, e->shared, e->arrival, &from, &rel, &fr);
+		timed++;
+		kinds[k]++;
+		if (k != e->expect) {
+			bad++;
+			sb_diag("rw event %zu (mark %u, %s): got %s want %s", i, e->me, e->shared ? "read" : "write",
+				sb_acq_kind_name(k), sb_acq_kind_name(e->expect));
+		}
+		if (k == SB_ACQ_HANDOFF) {
+			to_r += (uint64_t)e->shared;
+			to_w += (uint64_t)!e->shared;
+			from_readers += (uint64_t)fr;
+			bad += e->shared != e->to_readers_expected;
+			sb_handoff_add(h, &nonpos, e->t, rel, 1.0, &lat);
+		}
+	}
+	sb_ok(bad == 0, "rw scripted run: every acquisition classified as scripted (%d wrong)", bad);
+	sb_ok(to_w == 1 && to_r == 3 && from_readers == 1,
+	      "rw scripted run: handoffs to writers 1 (from readers 1), to readers 3 (got %llu %llu %llu)",
+	      (unsigned long long)to_w, (unsigned long long)to_r, (unsigned long long)from_readers);
+	sb_ok(kinds[SB_ACQ_JOIN] == 3 && kinds[SB_ACQ_REACQUIRE] == 2 && kinds[SB_ACQ_IDLE] == 3,
+	      "rw scripted run: shared joins 3, reacquires 2, idle 3 (got %llu %llu %llu)",
+	      (unsigned long long)kinds[SB_ACQ_JOIN], (unsigned long long)kinds[SB_ACQ_REACQUIRE],
+	      (unsigned long long)kinds[SB_ACQ_IDLE]);
+	sb_ok(timed == kinds[SB_ACQ_HANDOFF] + kinds[SB_ACQ_JOIN] + kinds[SB_ACQ_REACQUIRE] + kinds[SB_ACQ_IDLE] &&
+		      timed == 12,
+	      "rw scripted run: 12 timed acquisitions = handoffs + joins + reacquires + idle");
+	sb_ok(nonpos == 1 && sb_hist_count(h) == 3 && h->sum == 2 + 3 + 1 && sb_hist_min(h) == 1,
+	      "rw scripted run: latencies 2, 3, 1 histogrammed; the 0-length one counted apart (%llu, %llu in the "
+	      "histogram, sum %llu)",
+	      (unsigned long long)nonpos, (unsigned long long)sb_hist_count(h), (unsigned long long)h->sum);
+	free(h);
+}
+
+/* Latencies of zero or less are counted, never clipped into the histogram. */
+static void test_handoff_add(void)
+{
+	sb_hist_t *h = malloc(sizeof(*h));
+	uint64_t nonpos = 0, lat = 7;
+
+	sb_hist_init(h);
+	int a = sb_handoff_add(h, &nonpos, 1000, 1200, 0.5, &lat); /* owned before the release: negative */
+	int b = sb_handoff_add(h, &nonpos, 1200, 1200, 0.5, &lat); /* the same tick: zero */
+	int c = sb_handoff_add(h, &nonpos, 1300, 1200, 0.5, &lat); /* 100 ticks = 50 ns */
+	sb_ok(a == 0 && b == 0 && c == 1 && nonpos == 2, "handoff_add: a negative and a zero latency are counted (%llu)",
+	      (unsigned long long)nonpos);
+	sb_ok(sb_hist_count(h) == 1 && sb_hist_min(h) == 50 && lat == 50 && sb_hist_bucket_count(h, 0) == 0,
+	      "handoff_add: only the 50 ns one is in the histogram, and nothing in its 0 bucket");
+	free(h);
+}
+
+/* ---- repetitions: median with NaN, interval, --repeat=auto ---------- */
+
+static void test_repetitions(void)
+{
+	const double nan = NAN;
+	double a[] = {1, nan, 2}, b[] = {1, nan, nan}, c[] = {nan, nan};
+	sb_ok(sb_median_d(a, 3) == 1.5, "median {1, NaN, 2} = 1.5 (NaN left out)");
+	sb_ok(sb_median_d(b, 3) == 1.0, "median {1, NaN, NaN} = 1");
+	sb_ok(isnan(sb_median_d(c, 2)), "median {NaN, NaN} = NaN");
+	double q1, q2, q3;
+	double d[] = {4, nan, 1, 3, nan, 2};
+	sb_ok(sb_quartiles_d(d, 6, &q1, &q2, &q3) == 0 && near(q1, 1.75, 1e-12) && q2 == 2.5 && near(q3, 3.25, 1e-12),
+	      "quartiles of {4, NaN, 1, 3, NaN, 2} = those of {1..4}");
+
+	/* The order-statistic interval: none below 6 values at 95%; [x(1), x(6)] at 6;
+	 * [x(2), x(9)] at 10 (P(B <= 1) = 11/1024 <= 0.025 < P(B <= 2) = 56/1024). */
+	double lo, hi, v[15];
+	for (int i = 0; i < 15; i++)
+		v[i] = 100 + i;
+	sb_ok(sb_median_ci(v, 5, 0.95, &lo, &hi) == -1 && isnan(lo) && isnan(hi), "median CI: none with 5 values");
+	sb_ok(sb_median_ci(v, 6, 0.95, &lo, &hi) == 0 && lo == 100 && hi == 105, "median CI of 6: [x(1), x(6)]");
+	sb_ok(sb_median_ci(v, 10, 0.95, &lo, &hi) == 0 && lo == 101 && hi == 108, "median CI of 10: [x(2), x(9)]");
+	sb_ok(sb_median_ci(v, 15, 0.95, &lo, &hi) == 0 && lo == 103 && hi == 111,
+	      "median CI of 15: [x(4), x(12)] (P(B <= 3) = 0.0176)");
+
+	/* The stopping rule on samples of known spread: +-1% stops as soon as an
+	 * interval exists (6), +-20% never (15, unstable). */
+	double tight[15], wide[15];
+	for (int i = 0; i < 15; i++) {
+		tight[i] = 1000.0 * (1.0 + 0.01 * ((i % 5) - 2) / 2.0);
+		wide[i] = 1000.0 * (1.0 + 0.30 * ((i % 5) - 2) / 2.0);
+	}
+	int stop_at = 0, stable = -1;
+	for (int n = 3; n <= 15 && !stop_at; n++)
+		if (sb_auto_stop(tight, n, 3, 15, 0.05, &stable))
+			stop_at = n;
+	sb_ok(stop_at == 6 && stable == 1, "auto: samples within +-1%% stop at 6 repetitions, stable (%d)", stop_at);
+	stop_at = 0;
+	for (int n = 3; n <= 15 && !stop_at; n++)
+		if (sb_auto_stop(wide, n, 3, 15, 0.05, &stable))
+			stop_at = n;
+	sb_ok(stop_at == 15 && stable == 0, "auto: samples within +-30%% run to the cap of 15, unstable (%d)", stop_at);
+	/* One outlier among tight samples: the interval ignores it once there are enough. */
+	double out[15];
+	memcpy(out, tight, sizeof out);
+	out[0] = 3000;
+	stop_at = 0;
+	for (int n = 3; n <= 15 && !stop_at; n++)
+		if (sb_auto_stop(out, n, 3, 15, 0.05, &stable))
+			stop_at = n;
+	sb_ok(stop_at > 6 && stop_at < 15 && stable == 1,
+	      "auto: one wild repetition delays the stop (to %d) but does not make it unstable", stop_at);
 }
 
 /* ---- clock ---------------------------------------------------------- */
@@ -412,13 +601,19 @@ static void test_clock(void)
 	sb_ok(strcmp(ci.source, "clock_gettime") == 0, "clock: source clock_gettime");
 #endif
 	sb_ok(ci.calib_spread >= 0 && ci.calib_spread < 0.05, "clock: calibration spread %.2e < 5%%", ci.calib_spread);
-	sb_ok(ci.read_cost_ns > 0 && ci.read_cost_ns < 2000, "clock: one read costs %.1f ns (0, 2000)", ci.read_cost_ns);
+	sb_ok(ci.read_cost_ns > 0 && ci.read_cost_ns < 2000, "clock: one ordered read costs %.1f ns (0, 2000)",
+	      ci.read_cost_ns);
+	sb_ok(ci.granularity_ns > 0 && ci.granularity_ns <= ci.raw_cost_ns + 1e-9,
+	      "clock: granularity %.2f ns is positive and at most one raw read (%.2f ns)", ci.granularity_ns,
+	      ci.raw_cost_ns);
+	sb_ok(ci.start_cost_ns > 0 && ci.read_cost_ticks == (uint64_t)(ci.read_cost_ns / sb_ns_per_tick() + 0.5),
+	      "clock: start stamp %.1f ns; read_cost_ticks matches read_cost_ns", ci.start_cost_ns);
 
 	/* Against clock_gettime over a 50 ms sleep. */
 	struct timespec req = {0, 50000000};
-	uint64_t n0 = sb_now_ns(), t0 = sb_ticks();
+	uint64_t n0 = sb_now_ns(), t0 = sb_tick_start();
 	nanosleep(&req, NULL);
-	uint64_t t1 = sb_ticks(), n1 = sb_now_ns();
+	uint64_t t1 = sb_tick_end(), n1 = sb_now_ns();
 	double tps = (double)(t1 - t0) / (double)(n1 - n0) * 1e9;
 	sb_ok(fabs(tps / ci.ticks_per_sec - 1) < 0.05, "clock: calibration %.0f vs %.0f ticks/s over a 50 ms sleep",
 	      ci.ticks_per_sec, tps);
@@ -431,16 +626,17 @@ static void test_clock(void)
 	      (unsigned long long)(t1 - t0));
 	sb_ok(near(sb_ns_per_tick(), 1e9 / ci.ticks_per_sec, 1e-12), "clock: sb_ns_per_tick = 1e9 / ticks_per_sec");
 
-	/* Monotone on one thread. */
+	/* Monotone on one thread, every kind of read, and an end stamp after a
+	 * start stamp is never earlier. */
 	int bad = 0;
-	uint64_t prev = sb_ticks();
+	uint64_t prev = sb_tick_raw();
 	for (int i = 0; i < 1000000; i++) {
-		uint64_t t = sb_ticks();
+		uint64_t t = i % 3 == 0 ? sb_tick_start() : i % 3 == 1 ? sb_tick_end() : sb_tick_raw();
 		if (t < prev)
 			bad++;
 		prev = t;
 	}
-	sb_ok(bad == 0, "clock: 1e6 back-to-back reads never go backwards (%d did)", bad);
+	sb_ok(bad == 0, "clock: 1e6 back-to-back reads of the three kinds never go backwards (%d did)", bad);
 	uint64_t a = sb_now_ns(), b = sb_now_ns();
 	sb_ok(a > 0 && b >= a, "clock: sb_now_ns monotone");
 }
@@ -453,6 +649,9 @@ int main(void)
 	test_fairness();
 	test_summaries();
 	test_classify();
+	test_classify_rw();
+	test_handoff_add();
+	test_repetitions();
 	test_clock();
 	return sb_tap_done();
 }

@@ -46,18 +46,19 @@ static int one_line(const char *s)
 
 /* ---------------------------------------------------------------- delay */
 
-/* Median, in ns, of n measured sb_delay(iters) calls (sb_ticks around each). */
-static double median_delay_ns(uint64_t iters, int n)
+/* Median, in ns, of n measured sb_delay_for(c, ticks) calls (ordered stamps
+ * around each, their own cost subtracted by the caller). */
+static double median_delay_ns(const sb_delay_cal_t *c, uint64_t ticks, int n)
 {
 	uint64_t *d = malloc((size_t)n * sizeof *d);
-	volatile uint64_t vi = iters;
+	volatile uint64_t vt = ticks;
 	double r;
 
 	for (int i = 0; i < n; i++) {
-		uint64_t it = vi;
-		uint64_t t0 = sb_ticks();
-		sb_delay(it);
-		uint64_t t1 = sb_ticks();
+		uint64_t tk = vt;
+		uint64_t t0 = sb_tick_start();
+		sb_delay_for(c, tk);
+		uint64_t t1 = sb_tick_end();
 		d[i] = t1 - t0;
 	}
 	qsort(d, (size_t)n, sizeof *d, cmp_u64);
@@ -72,9 +73,9 @@ static double median_empty_ns(int n)
 	double r;
 
 	for (int i = 0; i < n; i++) {
-		uint64_t t0 = sb_ticks();
+		uint64_t t0 = sb_tick_start();
 		__asm__ __volatile__("" ::: "memory");
-		uint64_t t1 = sb_ticks();
+		uint64_t t1 = sb_tick_end();
 		d[i] = t1 - t0;
 	}
 	qsort(d, (size_t)n, sizeof *d, cmp_u64);
@@ -87,33 +88,39 @@ static void test_delay(void)
 {
 	sb_clock_info_t ci = {0};
 	int crc = sb_clock_init(&ci);
+	sb_delay_cal_t cal;
 
 	if (!sb_ok(crc == 0, "clock calibrates (%s)", ci.source ? ci.source : "?"))
 		return;
 	double npi = sb_delay_calibrate();
 	sb_diag("delay loop: %.4f ns per iteration (%.0f iterations per us)", npi, 1000.0 / npi);
 	sb_ok(npi > 0.01 && npi < 100, "delay calibration is plausible (%.4f ns/iter)", npi);
-	sb_ok(sb_delay_iters(0) == 0, "0 ns is 0 iterations");
+	sb_delay_cal_init(&cal, npi, ci.read_cost_ticks);
+	sb_ok(cal.deadline_ticks == sb_ns_to_ticks(SB_DELAY_DEADLINE_NS) && cal.stamp_ticks == ci.read_cost_ticks,
+	      "delay: deadline spin from %d ns (%llu ticks)", SB_DELAY_DEADLINE_NS, (unsigned long long)cal.deadline_ticks);
 
-	/* A shared machine can be busy for a moment: up to 3 attempts, each
+	/* Below 200 ns the calibrated loop, from 200 ns the clock deadline.  A
+	 * shared machine can be busy for a moment: up to 3 attempts, each
 	 * recalibrated; every attempt is shown. */
-	static const uint64_t targets[] = {1000, 10000};
+	double e = median_empty_ns(20001);
+	static const uint64_t targets[] = {150, 1000, 10000};
 	for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
 		uint64_t ns = targets[t];
 		double med = 0;
 		int good = 0;
 		for (int attempt = 0; attempt < 3 && !good; attempt++) {
 			if (attempt)
-				sb_delay_calibrate();
-			med = median_delay_ns(sb_delay_iters(ns), ns <= 1000 ? 2001 : 501);
+				sb_delay_cal_init(&cal, sb_delay_calibrate(), ci.read_cost_ticks);
+			med = median_delay_ns(&cal, sb_ns_to_ticks((double)ns), ns <= 1000 ? 2001 : 501) - e;
 			good = med >= 0.8 * (double)ns && med <= 1.2 * (double)ns;
-			sb_diag("attempt %d: median of measured %" PRIu64 " ns delays: %.1f ns", attempt + 1, ns, med);
+			sb_diag("attempt %d: median of measured %" PRIu64 " ns delays (%s): %.1f ns", attempt + 1, ns,
+				ns < SB_DELAY_DEADLINE_NS ? "loop" : "deadline", med);
 		}
 		sb_ok(good, "median measured delay of %" PRIu64 " ns within 20%% (%.1f ns)", ns, med);
 	}
 
-	double e = median_empty_ns(20001), z = median_delay_ns(0, 20001);
-	sb_diag("back-to-back ticks: %.1f ns; with sb_delay(0) between: %.1f ns", e, z);
+	double z = median_delay_ns(&cal, 0, 20001);
+	sb_diag("back-to-back stamps: %.1f ns; with sb_delay_for(0) between: %.1f ns", e, z);
 	sb_ok(z - e <= 5.0, "a zero delay costs nothing measurable (%.1f ns over %.1f ns)", z - e, e);
 }
 
@@ -162,7 +169,7 @@ static void test_draws(void)
 	uint64_t xa = sb_rng_next(&a), xb = sb_rng_next(&b), xc = sb_rng_next(&c);
 	sb_ok(xa != xb && xa == xc, "per-thread streams: distinct per thread, reproducible per seed");
 
-	/* Exponential: mean, and P(X > mean) = 1/e. */
+	/* Exponential: mean, and P(X > mean) = 1/e (units: ticks). */
 	sb_think_t th;
 	const double mean = 2000;
 	sb_think_set(&th, SB_THINK_EXP, (uint64_t)mean, 0);
@@ -170,7 +177,7 @@ static void test_draws(void)
 	double sum = 0, sq = 0;
 	int above = 0;
 	for (int i = 0; i < N; i++) {
-		double x = (double)sb_think_draw_iters(&th, &r);
+		double x = (double)sb_think_draw(&th, &r);
 		sum += x;
 		sq += x * x;
 		above += x > mean;
@@ -185,7 +192,7 @@ static void test_draws(void)
 	uint64_t lo = UINT64_MAX, hi = 0;
 	sum = 0;
 	for (int i = 0; i < N; i++) {
-		uint64_t x = sb_think_draw_iters(&th, &r);
+		uint64_t x = sb_think_draw(&th, &r);
 		lo = x < lo ? x : lo;
 		hi = x > hi ? x : hi;
 		sum += (double)x;
@@ -195,15 +202,18 @@ static void test_draws(void)
 
 	sb_think_set(&th, SB_THINK_FIXED, 123, 0);
 	sb_rng_t before = r;
-	sb_ok(sb_think_draw_iters(&th, &r) == 123 && memcmp(&before, &r, sizeof r) == 0,
+	sb_ok(sb_think_draw(&th, &r) == 123 && memcmp(&before, &r, sizeof r) == 0,
 	      "fixed think: the value, no random bits used");
 
 	/* Think times from a workload go through the calibration. */
 	sb_workload_default(&w);
 	sb_workload_set(&w, "think", "exp:500ns", err, sizeof err);
 	sb_think_init(&th, &w);
-	sb_ok(th.kind == SB_THINK_EXP && fabs(th.mean - (double)sb_delay_iters(500)) < 1,
-	      "sb_think_init: exp:500ns is a mean of %.0f iterations", th.mean);
+	sb_ok(th.kind == SB_THINK_EXP && fabs(th.mean - (double)sb_ns_to_ticks(500)) < 1,
+	      "sb_think_init: exp:500ns is a mean of %.0f ticks", th.mean);
+	sb_ok(sb_workload_think_mean_ns(&w) == 500, "the asked mean of exp:500ns is 500 ns");
+	sb_workload_set(&w, "think", "uniform:100ns-300ns", err, sizeof err);
+	sb_ok(sb_workload_think_mean_ns(&w) == 200, "the asked mean of uniform:100ns-300ns is 200 ns");
 
 	/* Data-structure op mix. */
 	sb_workload_default(&w);
