@@ -478,6 +478,13 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 	fprintf(f, "  \"lock_node\": %d,\n", o->lock_node);
 	fprintf(f, "  \"virtual_nodes\": %d,\n", o->virtual_nodes);
 	fprintf(f, "  \"c2c_pairs\": %d,\n", m->nc2c);
+	if (m->nc2c > 0) {
+		fputs("  \"c2c_floor_ns\": {", f);
+		for (int cl = 0, k = 0; cl < SB_DIST_NCLASSES; cl++)
+			if (ctx->c2c_floor[cl] > 0)
+				fprintf(f, "%s\"%s\": %.1f", k++ ? ", " : "", sb_dist_name((sb_dist_t)cl), ctx->c2c_floor[cl]);
+		fputs("},\n", f);
+	}
 	if (m->nc2c > 0)
 		fprintf(f, "  \"c2c_rounds\": %d,\n  \"tsc_offset_max_ns\": %.1f,\n  \"tsc_offset_before_ns\": %.1f,\n"
 			   "  \"tsc_offset_after_ns\": %.1f,\n",

@@ -25,7 +25,8 @@ void sb_workload_default(sb_workload_t *w)
 	snprintf(w->name, sizeof w->name, "max-contention");
 	w->preset[0] = '\0';
 	snprintf(w->purpose, sizeof w->purpose,
-		 "empty critical section, no think time: the lock's own handoff cost under maximum contention");
+		 "empty critical section (only the checker's read-modify-write of one shared line), no think time: "
+		 "the lock's own handoff cost under maximum contention");
 	w->cs_ns = 0;
 	w->think_kind = SB_THINK_FIXED;
 	w->think_a_ns = w->think_b_ns = 0;

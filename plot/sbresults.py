@@ -37,6 +37,7 @@ LOCK_COLOURS = {
     "pthread-spin": "#637939", "pthread-mutex": "#000000",
     "pthread-rwlock": "#843c39", "ck-fas": "#5254a3", "ck-ticket": "#8ca252",
     "ck-mcs": "#bd9e39", "ck-clh": "#ad494a", "ck-rwlock": "#a55194",
+    "cohort": "#e6550d", "cna": "#31a354", "hmcs": "#6b6ecf",
     "none": "#aaaaaa",
 }
 
@@ -111,22 +112,51 @@ SUMMARY_NUMERIC = ["threads", "rep", "pus", "duration_s", "acquisitions",
                    "hold_p50_ns", "violations", "oversubscribed", "invol_csw",
                    "preempted", "steal_ms",
                    "read_acquire_p50_ns", "write_acquire_p50_ns"]
+# configs.csv: one row per configuration, the figures over its repetitions as
+# spinbench computed them (harness/aggregate.c: the project's one median).
+# CONFIGS_REQUIRED is what every reader needs; CONFIGS_FLAGS what report.html
+# marks.
+CONFIGS_REQUIRED = ["lock", "workload", "placement", "threads", "reps",
+                    "throughput_ops_s", "jain", "handoff_p50_ns"]
+CONFIGS_FLAGS = ["throughput_q1", "throughput_q3", "throughput_ci_lo",
+                 "throughput_ci_hi", "unstable", "handoff_p99_ns",
+                 "timed_slowdown", "timed_slow", "handoff_consistency",
+                 "inconsistent_reps", "clock_suspect_reps",
+                 "below_resolution_reps", "violations", "oversubscribed",
+                 "starved_reps", "preempted_reps"]
+CONFIGS_NUMERIC = ["threads", "reps", "throughput_ops_s", "throughput_q1",
+                   "throughput_q3", "throughput_ci_lo", "throughput_ci_hi",
+                   "unstable", "jain", "handoff_p50_ns", "handoff_p99_ns",
+                   "read_acquire_p50_ns", "write_acquire_p50_ns", "hold_p50_ns",
+                   "cs_ns", "think_mean_ns", "timed_slowdown", "timed_slow",
+                   "handoff_consistency", "inconsistent_reps",
+                   "clock_suspect_reps", "below_resolution_reps", "violations",
+                   "oversubscribed", "starved_reps", "preempted_reps",
+                   "long_holds", "read_share"]
 THREADS_REQUIRED = ["lock", "threads", "rep", "thread", "acquisitions"]
 HANDOFFS_REQUIRED = ["lock", "threads", "rep", "from_pu", "to_pu", "count"]
 HIST_REQUIRED = ["lock", "threads", "rep", "metric", "bucket_lower_ns",
                  "bucket_width_ns", "count"]
 C2C_REQUIRED = ["from_pu", "to_pu", "median_ns"]
+C2C_NUMERIC = ["from_pu", "to_pu", "median_ns", "min_ns", "samples", "offset_ns"]
 
 
 class Folder:
-    """One result folder: meta, summary rows, and (loaded on demand) the
-    other files.  Raises ResultError if it is not a result folder."""
+    """One result folder: meta, summary rows (one per repetition), configs
+    rows (one per configuration, configs.csv) and, loaded on demand, the
+    other files.  Raises ResultError if it is not a result folder: no
+    summary.csv, meta.json or configs.csv, a missing column, a malformed
+    value, or a configuration of summary.csv that configs.csv lacks.
 
-    def __init__(self, path, required=SUMMARY_REQUIRED):
+    A folder may have no configurations at all (a --c2c run without --lock:
+    both CSV files hold a header and no row); the callers decide what that
+    means (self.configs_rows is then empty)."""
+
+    def __init__(self, path, required=SUMMARY_REQUIRED, configs_required=CONFIGS_REQUIRED):
         self.path = path
         if not os.path.isdir(path):
             raise ResultError("%s: not a result folder (no such directory)" % path)
-        for f in ("summary.csv", "meta.json"):
+        for f in ("summary.csv", "meta.json", "configs.csv"):
             if not os.path.isfile(os.path.join(path, f)):
                 raise ResultError("%s: not a result folder (no %s)" % (path, f))
         try:
@@ -136,28 +166,45 @@ class Folder:
             raise ResultError("%s: not valid JSON: %s" % (os.path.join(path, "meta.json"), e))
         if not isinstance(self.meta, dict):
             raise ResultError("%s: not a JSON object" % os.path.join(path, "meta.json"))
-        self.summary, self.header = read_csv(os.path.join(path, "summary.csv"),
-                                             required, [])
+        spath = os.path.join(path, "summary.csv")
+        self.summary, self.header = read_csv(spath, required, [])
         self.counter_cols = [c for c in self.header if c.endswith("_per_op")]
         numeric = SUMMARY_NUMERIC + self.counter_cols
-        self.summary, _ = read_csv(os.path.join(path, "summary.csv"), required, numeric)
-        if not self.summary:
-            raise ResultError("%s: no rows" % os.path.join(path, "summary.csv"))
+        self.summary, _ = read_csv(spath, required, numeric)
         for r in self.summary:
             if r["threads"] is None:
-                raise ResultError("%s: a row has threads NA" % os.path.join(path, "summary.csv"))
+                raise ResultError("%s: a row has threads NA" % spath)
             r["threads"] = int(r["threads"])
+        cpath = os.path.join(path, "configs.csv")
+        _, self.configs_header = read_csv(cpath, configs_required, [])
+        # counters per acquisition of which configs.csv holds the median
+        self.config_counter_cols = [c for c in self.configs_header if c.endswith("_per_op")]
+        self.configs_rows, _ = read_csv(cpath, configs_required,
+                                        CONFIGS_NUMERIC + self.config_counter_cols)
+        keys = set()
+        for r in self.configs_rows:
+            for c in ("threads", "reps"):
+                if r[c] is None:
+                    raise ResultError("%s: a row has %s NA" % (cpath, c))
+                r[c] = int(r[c])
+            keys.add((r["lock"], r["workload"], r.get("placement", ""), r["threads"]))
+        for r in self.summary:
+            k = (r["lock"], r["workload"], r.get("placement", ""), r["threads"])
+            if k not in keys:
+                raise ResultError("%s: no row for %s (%s) at %d threads, which summary.csv has" % (
+                    cpath, k[0], k[1], k[3]))
 
     @property
     def machine(self):
         m = self.meta.get("machine")
         if not m:
-            m = self.summary[0].get("machine") or os.path.basename(os.path.normpath(self.path))
+            rows = self.configs_rows or self.summary
+            m = (rows[0].get("machine") if rows else None) or os.path.basename(os.path.normpath(self.path))
         return str(m)
 
     @property
     def workloads(self):
-        return sorted({r["workload"] for r in self.summary})
+        return sorted({r["workload"] for r in self.configs_rows})
 
     @property
     def pus(self):
@@ -170,9 +217,9 @@ class Folder:
         """Lock names in the run's order (meta.json 'locks', then as met)."""
         seen = []
         for n in (self.meta.get("locks") or []):
-            if any(r["lock"] == n for r in self.summary) and n not in seen:
+            if any(r["lock"] == n for r in self.configs_rows) and n not in seen:
                 seen.append(n)
-        for r in self.summary:
+        for r in self.configs_rows:
             if r["lock"] not in seen:
                 seen.append(r["lock"])
         return seen
@@ -185,54 +232,52 @@ class Folder:
         return rows
 
 
-# ---------------------------------------------------------------- statistics
-def quantile(xs, q):
-    """Linear interpolation between order statistics (numpy's default)."""
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return None
-    pos = (len(xs) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def median(xs):
-    return quantile(xs, 0.5)
-
-
+# ---------------------------------------------------------------- configurations
 def configurations(folder):
-    """One dict per configuration (lock, workload, placement, threads): the
-    medians over repetitions, the IQR of throughput, and the flags."""
-    groups = {}
-    for r in folder.summary:
-        key = (r["lock"], r["workload"], r.get("placement", ""), r["threads"])
-        groups.setdefault(key, []).append(r)
+    """One dict per configuration (lock, workload, placement, threads), in
+    the run's lock order, from configs.csv: the medians over repetitions as
+    spinbench computed them, the throughput's quartiles (IQR) and 95%
+    interval, and the flags.  Nothing here takes a median or a quantile:
+    configs.csv is the one place they come from.  A column the caller did
+    not require (Folder's configs_required) and the file lacks reads as NA,
+    its flag as not raised."""
     order = {n: i for i, n in enumerate(folder.locks())}
+    rows = sorted(folder.configs_rows, key=lambda r: (
+        order.get(r["lock"], 1e9), r["workload"], r.get("placement", ""), r["threads"]))
+
+    def count(r, c):
+        v = r.get(c)
+        return int(v) if v is not None else 0
+
     out = []
-    for key in sorted(groups, key=lambda k: (order.get(k[0], 1e9), k[1], k[2], k[3])):
-        rows = groups[key]
-        col = lambda c: [r.get(c) for r in rows]
-        tp = col("throughput_ops_s")
-        q1, q3 = quantile(tp, 0.25), quantile(tp, 0.75)
+    for r in rows:
+        q1, q3 = r.get("throughput_q1"), r.get("throughput_q3")
         c = {
-            "lock": key[0], "workload": key[1], "placement": key[2],
-            "threads": key[3], "family": rows[0].get("family", ""),
-            "reps": len(rows),
-            "throughput": median(tp), "q1": q1, "q3": q3,
-            "iqr": (q3 - q1) if q1 is not None else None,
-            "jain": median(col("jain")),
-            "handoff_p50": median(col("handoff_p50_ns")),
-            "handoff_p99": median(col("handoff_p99_ns")),
-            "violations": sum(v or 0 for v in col("violations")),
-            "oversubscribed": any((v or 0) > 0 for v in col("oversubscribed")),
-            "starved_reps": sum(1 for v in col("starved") if (v or 0) > 0),
-            "preempted_reps": sum(1 for v in col("preempted") if (v or 0) > 0),
-            "read_p50": median(col("read_acquire_p50_ns")),
-            "write_p50": median(col("write_acquire_p50_ns")),
+            "lock": r["lock"], "workload": r["workload"], "placement": r.get("placement", ""),
+            "threads": r["threads"], "family": r.get("family", ""),
+            "reps": r["reps"],
+            "throughput": r["throughput_ops_s"], "q1": q1, "q3": q3,
+            "iqr": (q3 - q1) if q1 is not None and q3 is not None else None,
+            "ci_lo": r.get("throughput_ci_lo"), "ci_hi": r.get("throughput_ci_hi"),
+            "unstable": r.get("unstable") == 1,
+            "jain": r["jain"],
+            "handoff_p50": r["handoff_p50_ns"],
+            "handoff_p99": r.get("handoff_p99_ns"),
+            "read_p50": r.get("read_acquire_p50_ns"),
+            "write_p50": r.get("write_acquire_p50_ns"),
+            "timed_slowdown": r.get("timed_slowdown"),
+            "timed_slow": r.get("timed_slow") == 1,
+            "consistency": r.get("handoff_consistency"),
+            "inconsistent_reps": count(r, "inconsistent_reps"),
+            "clock_suspect_reps": count(r, "clock_suspect_reps"),
+            "below_resolution_reps": count(r, "below_resolution_reps"),
+            "violations": count(r, "violations"),
+            "oversubscribed": count(r, "oversubscribed") > 0,
+            "starved_reps": count(r, "starved_reps"),
+            "preempted_reps": count(r, "preempted_reps"),
         }
-        for cc in folder.counter_cols:
-            c[cc] = median(col(cc))
+        for cc in folder.config_counter_cols:
+            c[cc] = r.get(cc)
         c["starved"] = c["starved_reps"] * 2 > c["reps"]
         c["noisy"] = bool(c["throughput"] and c["iqr"] is not None
                           and c["iqr"] > 0.10 * c["throughput"])
@@ -325,10 +370,12 @@ window.addEventListener('load', function () {
 </script>"""
 
 CSS = """<style>
-body { font-family: sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
+body { font-family: sans-serif; margin: 1.5em; max-width: 1300px; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.notes { min-width: 16em; }
+tr.config td:first-child { white-space: nowrap; }
 th { background: #f0f0f0; }
 .warn { color: #a00; } .note { color: #555; }
 figure { margin: 1em 0 2em; } figcaption { font-size: 0.9em; color: #444; }

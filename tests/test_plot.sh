@@ -1,10 +1,11 @@
 #!/bin/sh
 # test_plot.sh - plot-results and compare-results end to end: on small result
 # folders made here with $B/spinbench and on the hand-written fixtures of
-# tests/fixtures/ (known medians, so ratios are checked to the digit); every
-# expected file, PNG pixel size, bad folders and columns (exit 2, one line),
-# no gnuplot, and report.html opened in headless Chromium (every image loads,
-# one table row per configuration).  Prints ok/not ok lines and closes with
+# tests/fixtures/ (known medians in configs.csv, so ratios are checked to the
+# digit); every expected file, PNG pixel size, bad folders and columns (exit
+# 2, one line), the report's marks from configs.csv (forced in a copy), a
+# --c2c-only folder, no gnuplot, and report.html opened in headless Chromium
+# (every image loads, one table row per configuration).  Prints ok/not ok lines and closes with
 # "N passed, N failed, N skipped".  Usage: tests/test_plot.sh [BUILD_DIR]
 set -u
 B=${1:-${B:-build}}
@@ -39,6 +40,23 @@ rc1=$?
 rc2=$?
 check "spinbench made two small result folders" $([ $rc1 = 0 ] && [ $rc2 = 0 ] && [ -s "$T/r1/summary.csv" ] && [ -s "$T/r2/summary.csv" ]; echo $?) \
 	"exit $rc1/$rc2: $(cat "$T/err1" "$T/err2")"
+"$BIN" --c2c --out="$T/c2c" --quiet >/dev/null 2>"$T/err3"
+rc3=$?
+check "spinbench --c2c (no --lock) made a core-to-core-only folder" $([ $rc3 = 0 ] && [ -s "$T/c2c/c2c.csv" ] && \
+	[ "$(wc -l <"$T/c2c/configs.csv")" = 1 ] && [ "$(wc -l <"$T/c2c/summary.csv")" = 1 ]; echo $?) "exit $rc3: $(cat "$T/err3")"
+
+# setcfg FILE LOCK THREADS COL=VALUE...: set columns of the configs.csv rows
+# of LOCK at THREADS ('*': every row); an unknown column fails.
+setcfg() {
+	f=$1 lock=$2 thr=$3; shift 3
+	awk -F, -v OFS=, -v lock="$lock" -v thr="$thr" -v sets="$*" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; n = split(sets, kv, " ")
+			  for (k = 1; k <= n; k++) { split(kv[k], p, "="); if (!(p[1] in col)) { print "setcfg: no column " p[1] >"/dev/stderr"; exit 1 } }
+			  print; next }
+		{ if ((lock == "*" || $col["lock"] == lock) && (thr == "*" || $col["threads"] == thr))
+			for (k = 1; k <= n; k++) { split(kv[k], p, "="); $col[p[1]] = p[2] }
+		  print }' "$f" >"$f.new" && mv "$f.new" "$f"
+}
 
 if command -v gnuplot >/dev/null 2>&1; then HAVE_GP=1; else HAVE_GP=0; fi
 
@@ -70,6 +88,71 @@ grep -q 'AMD\|Intel\|CPU' "$T/r1/report.html" && grep -q 'kernel' "$T/r1/report.
 check "report.html has the run metadata (CPU, kernel, clock)" $?
 grep -q 'src="http\|href="http\|<link' "$T/r1/report.html"
 check "report.html refers to no network resource" $([ $? != 0 ]; echo $?)
+bad=$(grep -nE '(median|quantile)\(|import statistics|statistics\.' "$ROOT/plot-results" "$ROOT/compare-results" "$ROOT/plot/sbresults.py")
+check "no median or quantile computed in Python (configs.csv is the one source)" $([ -z "$bad" ]; echo $?) "$bad"
+python3 -c "
+import sys; sys.dont_write_bytecode = True; sys.path.insert(0, '$ROOT/plot')
+import sbresults as sb
+c = sb.LOCK_COLOURS
+assert all(k in c for k in ('cohort', 'cna', 'hmcs')), 'missing'
+assert len({v.lower() for v in c.values()}) == len(c), 'a colour used twice'
+" 2>"$T/err"
+check "fixed colours for cohort, cna and hmcs, every lock's colour distinct" $? "$(cat "$T/err")"
+
+# --- the report's marks come from configs.csv (forced in a copy of r1) ------
+cp -r "$T/r1" "$T/flags"
+rm -rf "$T/flags/plots" "$T/flags/report.html"
+CF=$T/flags/configs.csv
+setcfg "$CF" '*' '*' unstable=NA timed_slowdown=1.000 timed_slow=0 inconsistent_reps=0 clock_suspect_reps=0 \
+	below_resolution_reps=0 preempted_reps=0 starved_reps=0 throughput_q1=NA throughput_q3=NA
+"$ROOT/plot-results" "$T/flags" >"$T/out" 2>"$T/err"
+rc=$?
+marks=$(grep -o 'Unstable (\|Latency phase too slow\|inconsistent with\|handoff inconsistent (\|Clock suspect\|clock suspect (\|Below the clock\|below clock resolution\|unstable after\|latency phase [0-9.]*x' "$T/flags/report.html")
+check "report: no unstable/slow/inconsistent/clock marks when configs.csv raises none" $([ $rc = 0 ] && [ -z "$marks" ]; echo $?) "exit $rc: $(cat "$T/err"); marks: $marks"
+setcfg "$CF" ttas 2 reps=15 throughput_ci_lo=40000000.0 throughput_ci_hi=45000000.0 unstable=1 \
+	clock_suspect_reps=1 below_resolution_reps=2
+setcfg "$CF" mcs 2 timed_slowdown=2.500 timed_slow=1 inconsistent_reps=1 handoff_consistency=1.620
+"$ROOT/plot-results" "$T/flags" >"$T/out" 2>"$T/err"
+check "plot-results on the forced copy: exit 0" $? "$(cat "$T/err")"
+R=$T/flags/report.html
+W=$(grep -o '<li class="warn">[^<]*' "$R")
+row() { grep -o "<tr class=\"config\"><td><span class=\"swatch\" style=\"background:#[0-9a-f]*\"></span>$1</td>.*" "$R" | grep "<td>cores</td><td class=\"n\">$2</td>"; }
+echo "$W" | grep -q 'Unstable (.*): ttas at 2 threads (15 reps, 40.00M\.\.45.00M)\.$'
+check "warning: unstable configuration, with its reps and interval" $? "$W"
+echo "$W" | grep -q 'Latency phase too slow (.*): mcs at 2 threads (2.50x slower)\.$'
+check "warning: latency phase too slow (timed_slow=1), with timed_slowdown, that configuration only" $? "$W"
+echo "$W" | grep -q 'inconsistent with the throughput (handoff_consistency outside \[0.7, 1.4\].*): mcs at 2 threads (1 of 2 reps, median 1.62)\.$'
+check "warning: handoff consistency outside [0.7, 1.4] (inconsistent_reps > 0)" $? "$W"
+echo "$W" | grep -q 'Clock suspect (.*0.1%.*&lt;= 0.*): ttas at 2 threads (1 of 15 reps)\.$'
+check "warning: clock suspect (clock_suspect_reps > 0)" $? "$W"
+echo "$W" | grep -q "Below the clock&#x27;s resolution (.*granularity, [0-9.]* ns.*): ttas at 2 threads (2 of 15 reps, p50 [0-9.]*ns)\.$"
+check "warning: below the clock's resolution, with meta.json's granularity" $? "$W"
+r=$(row ttas 2)
+echo "$r" | grep -q '<td class="n">2</td><td class="n">15</td><td class="n">40.00M\.\.45.00M</td>' && \
+	echo "$r" | grep -q 'unstable after 15 reps' && \
+	echo "$r" | grep -q 'clock suspect (1 of 15 reps), below clock resolution (2 of 15 reps)'
+check "table: ttas at 2 threads shows 15 reps, its interval, unstable, clock suspect, below resolution" $? "$r"
+r=$(row mcs 2)
+echo "$r" | grep -q '<td class="n">2</td><td class="n">2</td><td class="n">NA (under 6 reps)</td>' && \
+	echo "$r" | grep -q 'latency phase 2.50x slower, handoff inconsistent (1 of 2 reps)'
+check "table: mcs at 2 threads shows 2 reps, no interval below 6, slow latency phase, inconsistent" $? "$r"
+r=$(row mcs 1)
+echo "$r" | grep -q '<td class="notes"></td></tr>$'
+check "table: mcs at 1 thread carries no mark" $? "$r"
+
+# --- a core-to-core-only folder (--c2c without --lock) ----------------------
+"$ROOT/plot-results" "$T/c2c" >"$T/out" 2>"$T/err"
+rc=$?
+check "plot-results on a --c2c-only folder: exit 0, quiet" $([ $rc = 0 ] && [ ! -s "$T/err" ]; echo $?) "exit $rc: $(cat "$T/err")"
+R=$T/c2c/report.html
+[ -s "$R" ] && grep -q 'id="no-configs"' "$R" && [ "$(grep -c '<tr class="config">' "$R")" = 0 ] && \
+	grep -q '<tr><th>kernel</th>' "$R" && grep -q '<tr class="c2c"><td>[a-z0-9]*</td><td class="n">[1-9][0-9]*</td><td class="n">[0-9.]*ns</td>' "$R"
+check "c2c-only report: metadata, no configuration row, the floor per distance class" $? "$(grep -o '<tr class="c2c">.*' "$R")"
+if [ $HAVE_GP = 1 ]; then
+	sz=$([ -s "$T/c2c/plots/c2c_heatmap.png" ] && png_size "$T/c2c/plots/c2c_heatmap.png")
+	check "c2c-only: core-to-core heatmap drawn, 800x500 ($sz), shown in the report" $([ "$sz" = 800x500 ] && \
+		[ -s "$T/c2c/plots/c2c_heatmap.svg" ] && grep -q 'src="plots/c2c_heatmap.png"' "$R"; echo $?)
+fi
 
 # --- hand-written fixtures ---------------------------------------------------
 cp -r "$FIX/cmpA" "$FIX/cmpB" "$T/"
@@ -83,6 +166,11 @@ grep -q 'Starvation.*ttas at 2 threads (2 of 3)' "$R"
 check "fixture report: starvation in 2 of 3 reps flagged" $?
 grep -q '<td class="n">50.00M</td><td class="n">20.00M (40.0%)</td><td class="n">0.800</td><td class="n">110ns</td>' "$R"
 check "fixture report: medians and IQR of ttas at 2 threads" $? "$(grep -o '<tr class="config">.*</tr>' "$R" | sed -n 2p)"
+n3=$(grep -c '<td>cores</td><td class="n">[124]</td><td class="n">3</td><td class="n">NA (under 6 reps)</td><td class="n">[0-9.]*[kM]</td>' "$R")
+check "fixture report: every row shows its reps (3) and its interval (NA below 6 reps) ($n3 of 6)" $([ "$n3" = 6 ]; echo $?)
+grep -q '<table id="c2c">' "$R" && grep -q '<tr class="c2c"><td>smt</td><td class="n">4</td><td class="n">40ns</td><td class="n">40ns</td>' "$R" && \
+	grep -q '<tr class="c2c"><td>l3</td><td class="n">8</td><td class="n">90ns</td>' "$R"
+check "fixture report: core-to-core floor per distance class from c2c.csv (smt 40ns, l3 90ns)" $? "$(grep -o '<tr class="c2c">.*' "$R")"
 grep -q 'l1d_miss_per_op: NA in every row (no hardware counters in this VM); not drawn' "$R" && \
 	[ ! -e "$T/cmpA/plots/counter_l1d_miss_per_op.png" ]
 check "all-NA counter skipped with a note, not drawn" $?
@@ -117,6 +205,12 @@ want="comparison.csv comparison.html"
 miss=$(nonempty "$T/cmp" $want)
 check "compare: every expected file produced, non-empty" $([ -z "$miss" ]; echo $?) "missing: $miss"
 
+cp -r "$FIX/cmpB" "$T/cmpB2"
+setcfg "$T/cmpB2/configs.csv" ttas 2 throughput_ops_s=120000000.0
+"$ROOT/compare-results" "$T/cmpA" "$T/cmpB2" --out="$T/cmp3" >"$T/out" 2>"$T/err"
+r=$(grep "^threads,ttas,max-contention,2,0.2500," "$T/cmp3/comparison.csv" | grep -v ',alpha,' | awk -F, '{ print $12 }')
+check "ratios come from configs.csv's medians, not summary.csv (edited median: 2.4000, got $r)" $([ "$r" = 2.4000 ]; echo $?) "$(cat "$T/err")"
+
 "$ROOT/compare-results" "$T/r1" "$T/r2" --out="$T/cmp2" >"$T/out" 2>"$T/err"
 check "compare-results on two real runs (--machine=otherbox)" $? "$(cat "$T/err")"
 grep -q 'otherbox' "$T/cmp2/comparison.csv"
@@ -146,6 +240,21 @@ refuse "malformed value" "column 'throughput_ops_s': 'fast' is not a number" "$R
 cp -r "$T/cmpB" "$T/short"
 sed -i '4s/,[^,]*$//' "$T/short/summary.csv"
 refuse "row with a missing field" "line 4: 35 fields, the header has 36" "$ROOT/plot-results" "$T/short"
+cp -r "$T/cmpA" "$T/noconf"
+rm "$T/noconf/configs.csv"
+refuse "plot-results: no configs.csv" "noconf: not a result folder (no configs.csv)" "$ROOT/plot-results" "$T/noconf"
+refuse "compare-results: no configs.csv" "noconf: not a result folder (no configs.csv)" "$ROOT/compare-results" "$T/cmpA" "$T/noconf" --out="$T/x"
+cp -r "$T/cmpA" "$T/badconf"
+sed -i '1s/,unstable,/,stable,/' "$T/badconf/configs.csv"
+refuse "missing column in configs.csv" "configs.csv: missing column 'unstable'" "$ROOT/plot-results" "$T/badconf"
+cp -r "$T/cmpA" "$T/lessconf"
+sed -i '/^cmpA,alpha,mcs,queued,max-contention,cores,4,/d' "$T/lessconf/configs.csv"
+refuse "configs.csv lacks a configuration of summary.csv" "configs.csv: no row for mcs (max-contention) at 4 threads" "$ROOT/plot-results" "$T/lessconf"
+refuse "compare-results: a --c2c-only folder" "c2c: no configurations to compare" "$ROOT/compare-results" "$T/cmpA" "$T/c2c" --out="$T/x"
+cp -r "$T/c2c" "$T/nothing"
+rm -rf "$T/nothing/c2c.csv" "$T/nothing/plots" "$T/nothing/report.html"
+refuse "plot-results: no configuration and no c2c.csv" "configs.csv: no rows, and no core-to-core rows (c2c.csv): nothing to draw" "$ROOT/plot-results" "$T/nothing"
+check "nothing written for a refused comparison (again)" $([ ! -e "$T/x" ]; echo $?)
 cp -r "$T/cmpA" "$T/badthr"
 sed -i '1s/,acquisitions,/,acq,/' "$T/badthr/threads.csv"
 refuse "missing column in threads.csv" "threads.csv: missing column 'acquisitions'" "$ROOT/plot-results" "$T/badthr"
@@ -159,7 +268,7 @@ rc=$?
 if [ $rc = 0 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q 'apt-get install -y gnuplot' "$T/err" && \
 	[ -s "$T/nogp/report.html" ] && [ ! -e "$T/nogp/plots" ] && \
 	[ "$(grep -c '<tr class="config">' "$T/nogp/report.html")" = 8 ] && \
-	[ "$(ls "$T/nogp" | wc -l)" = 3 ] && cmp -s "$FIX/cmpB/summary.csv" "$T/nogp/summary.csv"; then
+	[ "$(ls "$T/nogp" | wc -l)" = 4 ] && cmp -s "$FIX/cmpB/summary.csv" "$T/nogp/summary.csv"; then
 	ok "without gnuplot: exit 0, one line how to install it, report with table, results untouched"
 else
 	nok "without gnuplot" "exit $rc: $(cat "$T/err"); $(ls "$T/nogp")"
@@ -188,6 +297,10 @@ else
 	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
 	check "Chromium check fails when an image is missing ($mark)" \
 		$(echo "$mark" | grep -q 'failed=1 plots/jain.png'; echo $?) "marker: '$mark'"
+	dom "$T/c2c/report.html" >"$T/dom"
+	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
+	check "Chromium: the c2c-only report.html loads its heatmap ($mark)" \
+		$(echo "$mark" | grep -q 'images=1 failed=0$'; echo $?) "marker: '$mark'"
 	dom "$T/cmp/comparison.html" >"$T/dom"
 	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
 	check "Chromium: every image of comparison.html loaded ($mark)" \
