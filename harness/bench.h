@@ -14,10 +14,15 @@
  * same loop.  In TIMED one acquisition in about `sample_every` (a random gap
  * per sample, so that no period of the lock can line up with it) is timed:
  * arrival, owned and release stamps, classified as handoff, shared join,
- * reacquire or idle once the lock is released.  sample_every is chosen from
- * the window's throughput so that the stamps of timed acquisitions cost at
- * most about 5% of the window's period, and the phase runs close to the
- * window's speed; its own throughput is reported beside the window's.
+ * reacquire or idle once the lock is released.  In max-contention, where a
+ * stamp per release would double the period of a cheap lock, only the
+ * releases before a sequence number that is a multiple of stamp_mask + 1 are
+ * stamped (the guard's counter numbers the exclusive acquisitions, so
+ * releaser and next owner agree without talking), and a timed acquisition is
+ * classified when it falls on one.  Both rates are chosen from the window's
+ * throughput (sb_sampling) so that timing costs at most about 5% of the
+ * window's period, and the phase runs close to the window's speed; its own
+ * throughput is reported beside the window's.
  * The mutual-exclusion guard runs in every phase.
  */
 #ifndef SPINBENCH_HARNESS_BENCH_H
@@ -135,6 +140,8 @@ typedef struct sb_bench {
 	uint64_t base_ticks;     /* a stamp before the workers start (shared-release records) */
 	uint64_t sample_every;   /* TIMED: one acquisition in about this many is timed; set
 				    by the runner before its release store of SB_PH_TIMED */
+	uint64_t stamp_mask;     /* TIMED, max-contention: a release is stamped when the next
+				    sequence number & stamp_mask is 0 (sb_sampling_t gate - 1) */
 	sb_ds_kind_t ds;
 	sb_ds_mix_t mix;
 	const sb_workload_t *wl;

@@ -62,24 +62,26 @@ static inline uint64_t timed_sample_every(sb_bench_t *b)
 }
 
 /*
- * The bookkeeping of one timed acquisition, after its unlock: classify it
- * (handoff.h), add its latencies, count long holds and handoff pairs.
+ * The bookkeeping of one timed acquisition, after its unlock: add its
+ * acquire latency and hold, count a long hold; when `classify` (the release
+ * before it was stamped), classify it (handoff.h) and count handoff pairs.
  * `acq_hist` is where its acquire latency goes (writes or reads).
  */
 static inline __attribute__((always_inline)) void timed_record(const sb_bench_t *b, sb_worker_t *w,
 							       const sb_acq_seen_t *s, uint32_t mark, int shared,
 							       sb_hist_t *acq_hist, uint64_t t_arr, uint64_t t_acq,
-							       uint64_t t_rel)
+							       uint64_t t_rel, int classify)
 {
 	sb_timed_t *T = &w->t;
 	const double npt = b->ns_per_tick;
 	uint32_t from = 0;
 	uint64_t rel = 0, lat = 0;
 	int from_readers = 0;
-	sb_acq_kind_t k = sb_classify(s, mark, shared, t_arr, &from, &rel, &from_readers);
+	sb_acq_kind_t k = classify ? sb_classify(s, mark, shared, t_arr, &from, &rel, &from_readers) : SB_ACQ_NKINDS;
 
-	T->sampled++;
-	T->kind[k]++;
+	T->sampled += (uint64_t)classify;
+	if (classify)
+		T->kind[k]++;
 	if (k == SB_ACQ_HANDOFF) {
 		if (shared)
 			T->ho_r++;
@@ -112,15 +114,46 @@ static inline __attribute__((always_inline)) void plain_op(lock_t *l, node_t *n,
 	UNLOCK(l, n);
 }
 
-/* The latency phase's untimed body: the same, and the release stamp. */
+/*
+ * The latency phase's untimed body: the same, and the release stamp when
+ * the next sequence number is a multiple of mask + 1.  The entry's word
+ * holds the counter before this acquisition's increment: this one is
+ * e + 1, the next e + 2 (modulo 2^32, which a power-of-two mask ignores).
+ */
 static inline __attribute__((always_inline)) void plain_rec_op(lock_t *l, node_t *n, sb_guard_t *g, uint32_t mark,
-							       uint64_t *viol)
+							       uint64_t mask, uint64_t *viol)
 {
 	LOCK(l, n);
 	uint64_t e = sb_guard_enter(g, mark, viol);
 	sb_guard_leave(g, mark, e, viol);
-	g->rel_ts = sb_tick_end();
+	if (!((e + 2) & mask))
+		g->rel_ts = sb_tick_end();
 	UNLOCK(l, n);
+}
+
+/*
+ * One timed acquisition of max-contention; returns the violations it saw.
+ * Out of line, so that the loop that calls it one time in about
+ * sample_every keeps its own state in registers (nothing of the caller's
+ * has its address taken): a direct call, and only on timed acquisitions.
+ */
+static __attribute__((noinline)) uint64_t plain_timed_op(const sb_bench_t *b, lock_t *l, node_t *n, sb_guard_t *g,
+							 sb_worker_t *w, uint32_t mark, uint64_t mask)
+{
+	uint64_t viol = 0;
+	uint64_t t_arr = sb_tick_start();
+	LOCK(l, n);
+	uint64_t t_acq = sb_tick_end();
+	uint64_t e = sb_guard_enter(g, mark, &viol);
+	uint64_t w_rel = g->rel_ts;
+	sb_guard_leave(g, mark, e, &viol);
+	uint64_t t_rel = sb_tick_end();
+	g->rel_ts = t_rel; /* needed only when (e + 2) & mask is 0; harmless otherwise */
+	UNLOCK(l, n);
+	sb_acq_seen_t s = {sb_guard_word_last(e), w_rel, 0, 0, 0};
+	/* classified when the release before it was stamped: this sequence number, e + 1, is on the gate */
+	timed_record(b, w, &s, mark, 0, w->h_acquire, t_arr, t_acq, t_rel, !((e + 1) & mask));
+	return viol;
 }
 
 /* max-contention: one lock, empty critical section, no think time. */
@@ -153,33 +186,25 @@ static void plain_worker(sb_bench_t *b, unsigned tid)
 	sb_worker_edge(b, tid, SB_WINDOW_END);
 	writes += cnt;
 
+	/* SETTLE stamps every release: the first classified acquisitions of TIMED
+	 * may follow a release made here. */
 	enter_settle(b);
 	while (phase_of(b) == SB_PH_SETTLE) {
-		plain_rec_op(l, n, g, mark, &viol);
+		plain_rec_op(l, n, g, mark, 0, &viol);
 		writes++;
 	}
 
 	sb_worker_edge(b, tid, SB_TIMED_START);
-	const uint64_t k = timed_sample_every(b);
+	const uint64_t k = timed_sample_every(b), mask = b->stamp_mask;
 	uint64_t cd = sample_gap(&rng, k), nall = 0;
 	while (phase_of(b) == SB_PH_TIMED) {
 		nall++;
 		if (--cd) {
-			plain_rec_op(l, n, g, mark, &viol);
+			plain_rec_op(l, n, g, mark, mask, &viol);
 			continue;
 		}
 		cd = sample_gap(&rng, k);
-		uint64_t t_arr = sb_tick_start();
-		LOCK(l, n);
-		uint64_t t_acq = sb_tick_end();
-		uint64_t e = sb_guard_enter(g, mark, &viol);
-		uint64_t w_rel = g->rel_ts;
-		sb_guard_leave(g, mark, e, &viol);
-		uint64_t t_rel = sb_tick_end();
-		g->rel_ts = t_rel;
-		UNLOCK(l, n);
-		sb_acq_seen_t s = {sb_guard_word_last(e), w_rel, 0, 0, 0};
-		timed_record(b, w, &s, mark, 0, w->h_acquire, t_arr, t_acq, t_rel);
+		viol += plain_timed_op(b, l, n, g, w, mark, mask);
 	}
 	w->t.acq = nall;
 	writes += nall;
@@ -311,7 +336,7 @@ static inline __attribute__((always_inline)) void gen_op(sb_bench_t *b, node_t *
 	if (mode == GEN_SAMPLED) {
 		sb_acq_seen_t s = {sb_guard_word_last(e), w_rel, sb_rrec_mark(r_rec),
 				   r_rec ? sb_rrec_stamp(r_rec, b->base_ticks) : 0, inside};
-		timed_record(b, w, &s, mark, shared, rd ? w->h_acq_read : w->h_acquire, t_arr, t_acq, t_rel);
+		timed_record(b, w, &s, mark, shared, rd ? w->h_acq_read : w->h_acquire, t_arr, t_acq, t_rel, 1);
 		if (st->last_rel && t_arr > st->last_rel) {
 			w->t.think_sum_ns += (uint64_t)((double)(t_arr - st->last_rel) * b->ns_per_tick);
 			w->t.think_n++;
@@ -323,6 +348,13 @@ static inline __attribute__((always_inline)) void gen_op(sb_bench_t *b, node_t *
 		st->reads++;
 	else
 		st->writes++;
+}
+
+/* A timed acquisition of the general loop, out of line (see plain_timed_op). */
+static __attribute__((noinline)) void gen_timed_op(sb_bench_t *b, node_t *n, sb_worker_t *w, unsigned tid,
+						   gen_state_t *st)
+{
+	gen_op(b, n, w, tid, st, GEN_SAMPLED);
 }
 
 /* Every other workload: the general loop. */
@@ -365,7 +397,7 @@ static void general_worker(sb_bench_t *b, unsigned tid)
 			continue;
 		}
 		cd = sample_gap(&st.rng, k);
-		gen_op(b, n, w, tid, &st, GEN_SAMPLED);
+		gen_timed_op(b, n, w, tid, &st);
 	}
 	w->t.acq = nall;
 	sb_worker_edge(b, tid, SB_TIMED_END);

@@ -835,8 +835,8 @@ int main(int argc, char **argv)
 	}
 	ctx.ns_per_tick = sb_ns_per_tick();
 	ctx.stamp_ticks = meta.clock.read_cost_ticks;
-	/* what timing one acquisition adds: the start and owned stamps */
-	ctx.stamp_cost_ns = meta.clock.start_cost_ns + meta.clock.read_cost_ns;
+	/* one ordered stamp, the unit of sb_sampling's cost model */
+	ctx.stamp_cost_ns = fmax(meta.clock.start_cost_ns, meta.clock.read_cost_ns);
 	if (!meta.clock.invariant)
 		fprintf(stderr, "run-bench: warning: the TSC is not invariant; latencies may be wrong\n");
 

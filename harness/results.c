@@ -124,7 +124,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	fputs("run_id,machine,lock,family,workload,threads,placement,pus,lock_node,lock_node_real,rep,"
 	      "duration_s,acquisitions,throughput_ops_s,jain,min_max_ratio,fairness_factor,starved,"
 	      "reps,throughput_ci_lo,throughput_ci_hi,unstable,"
-	      "timed_ops_s,timed_slowdown,timed_slow,timed_sample_every,"
+	      "timed_ops_s,timed_slowdown,timed_slow,timed_sample_every,timed_stamp_every,"
 	      "timed_acquisitions,handoffs,shared_joins,reacquires,idle_acquires,"
 	      "handoffs_to_writers,handoffs_to_readers,handoffs_from_readers,handoff_negative,clock_suspect,"
 	      "handoff_p50_ns,handoff_p90_ns,handoff_p99_ns,handoff_p999_ns,handoff_max_ns,"
@@ -176,6 +176,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_d(f, slow, 3);
 		put_flag(f, isnan(slow) ? -1 : slow > SB_SLOWDOWN_LIMIT);
 		put_u(f, r->sample_every, ta);
+		put_u(f, r->stamp_every, ta);
 		put_u(f, r->timed_acq, ta);
 		put_u(f, r->handoffs, lk);
 		put_u(f, r->joins, lk);

@@ -264,20 +264,34 @@ int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal
 	return (double)invol_csw >= fmax(1.0, SB_PREEMPT_CSW_PER_S * threads * window_s);
 }
 
-uint64_t sb_sample_every(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns)
+sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns, int gated)
 {
+	sb_sampling_t sm = {1, 1};
 	if (!window_acq || !(window_s > 0))
-		return 1;
-	double period_ns = window_s * 1e9 / (double)window_acq;
-	double k = ceil(stamp_cost_ns / (0.05 * period_ns));
+		return sm;
+	double c = stamp_cost_ns > 0 ? stamp_cost_ns : 0;
+	double budget = 0.05 * window_s * 1e9 / (double)window_acq;
 	double most = floor((double)window_acq * timed_s / window_s / SB_MIN_SAMPLES);
+	double k;
+	if (gated)
+		k = floor(12.0 * c * c / (budget * budget) + 0.5); /* (6c/B) * (2c/B), rounded */
+	else
+		k = ceil(2.0 * c / fmax(budget - c, budget / 2));
 	if (k > most)
 		k = most;
 	if (!(k >= 1))
 		k = 1;
-	if (k > SB_MAX_SAMPLE_EVERY)
-		k = SB_MAX_SAMPLE_EVERY;
-	return (uint64_t)k;
+	if (k > (double)SB_MAX_SAMPLE_EVERY * SB_MAX_SAMPLE_EVERY)
+		k = (double)SB_MAX_SAMPLE_EVERY * SB_MAX_SAMPLE_EVERY;
+	if (gated)
+		while ((double)(sm.gate * 2) * (double)(sm.gate * 2) * 3 <= k && sm.gate * 2 <= SB_MAX_SAMPLE_EVERY)
+			sm.gate *= 2;
+	sm.every = (uint64_t)(k / (double)sm.gate);
+	if (sm.every < 1)
+		sm.every = 1;
+	if (sm.every > SB_MAX_SAMPLE_EVERY)
+		sm.every = SB_MAX_SAMPLE_EVERY;
+	return sm;
 }
 
 static sb_pctl_t pctl(const sb_hist_t *h)
@@ -689,10 +703,14 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		for (int i = 0; i < threads && all_in; i++)
 			window_acq += R.b.w[i].acq_measured;
 		/* Workers still in the window (oversubscribed): time every acquisition. */
-		R.b.sample_every = all_in ? sb_sample_every(window_acq, r->duration_s, (double)o->timed_ns / 1e9,
-							    ctx->stamp_cost_ns)
-					  : 1;
-		r->sample_every = R.b.sample_every;
+		sb_sampling_t sm = {1, 1};
+		if (all_in)
+			sm = sb_sampling(window_acq, r->duration_s, (double)o->timed_ns / 1e9, ctx->stamp_cost_ns,
+					 !ctx->general);
+		R.b.sample_every = sm.every;
+		R.b.stamp_mask = sm.gate - 1;
+		r->sample_every = sm.every;
+		r->stamp_every = sm.gate;
 		uint64_t t0 = sb_now_ns();
 		/* Release: publishes sample_every; pairs with the workers' acquire fence
 		 * in timed_sample_every(). */

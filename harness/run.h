@@ -84,8 +84,9 @@ typedef struct sb_rep {
 	double timed_s;             /* the TIMED phase's length, runner's clock */
 	uint64_t timed_phase_acq;   /* every acquisition in it */
 	double timed_ops_s;         /* timed_phase_acq / timed_s */
-	uint64_t sample_every;
-	uint64_t timed_acq;         /* timed (classified) acquisitions = the next five */
+	uint64_t sample_every;      /* sb_sampling_t */
+	uint64_t stamp_every;
+	uint64_t timed_acq;         /* timed (classified) acquisitions = the next four */
 	uint64_t handoffs, joins, reacquires, idle;
 	uint64_t ho_w, ho_r, ho_from_readers; /* handoffs = ho_w + ho_r */
 	uint64_t ho_nonpositive;    /* handoffs with a latency <= 0: counted, not in the percentiles */
@@ -130,7 +131,7 @@ typedef struct sb_runctx {
 	double tsc_offset_ns; /* largest counter offset between two cores (--c2c); NAN = not measured */
 	double ns_per_tick;
 	uint64_t stamp_ticks;    /* one ordered stamp (sb_clock_info_t read_cost_ticks) */
-	double stamp_cost_ns;    /* the same, in ns: the cost of timing one acquisition (3 stamps) */
+	double stamp_cost_ns;    /* one ordered stamp (the dearer kind), in ns: sb_sampling's unit */
 	int needs_delay_loop;    /* the workload has delays below SB_DELAY_DEADLINE_NS */
 	int runner_pu;           /* a PU no worker of the largest plan uses, or -1 */
 	char err[512]; /* the reason of a failed repetition */
@@ -173,15 +174,38 @@ int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal
 		 int machine_pus);
 
 /*
- * The timed-phase sampling: one acquisition in about k is timed, so that its
- * stamps (stamp_cost_ns in all, three ordered reads) cost at most about 5%
- * of the window's period per acquisition (window_s / window_acq), while the
- * latency phase still times at least SB_MIN_SAMPLES acquisitions when it
- * runs as fast as the window did.  1 <= k <= SB_MAX_SAMPLE_EVERY.
+ * The latency phase's sampling (bench.h, loop.h), from the window's
+ * throughput: its period per acquisition P = window_s / window_acq, and a
+ * budget B = 5% of P for what timing adds per acquisition, with c =
+ * stamp_cost_ns the cost of one ordered stamp.
+ *
+ *   gated = 0 (the general loop: every release is stamped): one
+ *     acquisition in `every` is timed, its two more stamps costing 2c/every;
+ *     every = ceil(2c / max(B - c, B/2)) -- the release stamp alone may
+ *     already exceed the budget, and timed_slowdown then says so.
+ *   gated = 1 (max-contention: an empty critical section, where one stamp
+ *     per release would double the period of a cheap lock): a release is
+ *     stamped when the next sequence number is a multiple of `gate` (a power
+ *     of two, so that releaser and next owner agree without talking), and one
+ *     acquisition in `every` takes its arrival and owned stamps; the ones that
+ *     fall on a stamped release are classified.  Cost 3c/every + c/gate; the
+ *     pair that fits B with the most classified acquisitions is every = 6c/B,
+ *     gate = 2c/B.
+ *
+ * In both, the latency phase must still classify at least SB_MIN_SAMPLES
+ * acquisitions when it runs as fast as the window did (timed_s long), which
+ * wins over the budget: every * gate <= window_acq * timed_s / window_s /
+ * SB_MIN_SAMPLES.  Then gate = the largest power of two <= sqrt(k/3) and
+ * every = k / gate for the product k (the optimum's 3:1 split).  Bounds:
+ * 1 <= every <= SB_MAX_SAMPLE_EVERY, 1 <= gate <= SB_MAX_SAMPLE_EVERY.
  */
-#define SB_MIN_SAMPLES 20000
+#define SB_MIN_SAMPLES 10000
 #define SB_MAX_SAMPLE_EVERY 1024
-uint64_t sb_sample_every(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns);
+typedef struct sb_sampling {
+	uint64_t every; /* one acquisition in about this many is timed */
+	uint64_t gate;  /* releases stamped when the next sequence number is a multiple of it (1: all) */
+} sb_sampling_t;
+sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns, int gated);
 
 /* A handoff latency of p50_ns is unreliable when the cores' counters differ
  * by more than a tenth of it (offset from --c2c; NAN: not measured, never). */

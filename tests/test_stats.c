@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "handoff.h"
+#include "run.h"
 #include "stats.h"
 #include "tap.h"
 
@@ -578,6 +579,34 @@ static void test_repetitions(void)
 	      "auto: one wild repetition delays the stop (to %d) but does not make it unstable", stop_at);
 }
 
+/* ---- the latency phase's sampling ------------------------------------ */
+
+static void test_sampling(void)
+{
+	/* 10M acquisitions in a 0.2 s window (period 20 ns, budget 1 ns), 0.1 s
+	 * timed, 14 ns per stamp.  max-contention (gated): the budget alone would
+	 * take every*gate = 12*14^2 = 2352, but 10000 classified acquisitions in
+	 * 5M cap the product at 500: gate 8 (3*8^2 <= 500 < 3*16^2), every 62. */
+	sb_sampling_t g = sb_sampling(10000000, 0.2, 0.1, 14.0, 1);
+	sb_ok(g.gate == 8 && g.every == 62, "sampling, gated: gate 8, every 62 (got %llu, %llu)",
+	      (unsigned long long)g.gate, (unsigned long long)g.every);
+	/* The same window with every release stamped: the release stamp alone is
+	 * over budget, so every = ceil(2*14 / (1/2)) = 56. */
+	sb_sampling_t u = sb_sampling(10000000, 0.2, 0.1, 14.0, 0);
+	sb_ok(u.gate == 1 && u.every == 56, "sampling, every release stamped: every 56 (got %llu, %llu)",
+	      (unsigned long long)u.gate, (unsigned long long)u.every);
+	/* A slow lock (2000 acquisitions, period 100 us): everything is timed. */
+	sb_sampling_t s = sb_sampling(2000, 0.2, 0.1, 14.0, 1);
+	sb_ok(s.gate == 1 && s.every == 1, "sampling, slow lock: every acquisition timed and classified");
+	/* Cheap stamps against a 20 ns period, plenty of samples: the budget decides,
+	 * 12*(0.5/1)^2 = 3 -> gate 1, every 3. */
+	sb_sampling_t c = sb_sampling(10000000, 0.2, 0.1, 0.5, 1);
+	sb_ok(c.gate == 1 && c.every == 3, "sampling, cheap stamps: the budget decides (every %llu, gate %llu)",
+	      (unsigned long long)c.every, (unsigned long long)c.gate);
+	sb_sampling_t z = sb_sampling(0, 0.2, 0.1, 14.0, 1);
+	sb_ok(z.gate == 1 && z.every == 1, "sampling, no acquisition in the window: all timed");
+}
+
 /* ---- clock ---------------------------------------------------------- */
 
 static void test_clock(void)
@@ -652,6 +681,7 @@ int main(void)
 	test_classify_rw();
 	test_handoff_add();
 	test_repetitions();
+	test_sampling();
 	test_clock();
 	return sb_tap_done();
 }
