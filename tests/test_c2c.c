@@ -1,7 +1,7 @@
 /*
  * test_c2c.c - core-to-core latency (harness/c2c.c): the measurement on this
  * system, its refusals, and pair planning on real machines' hwloc XML
- * topologies (../shared/topologies, or $SB_TOPOLOGIES).  Runs from the
+ * topologies (tests/topologies, or $SB_TOPOLOGIES).  Runs from the
  * repository root.
  */
 #include "c2c.h"
@@ -164,7 +164,7 @@ static void test_plans(void)
 	char err[512], path[4400];
 
 	if (find_topodir(files[0], topodir, sizeof(topodir)) != 0) {
-		sb_skip("no ../shared/topologies (set SB_TOPOLOGIES)", "c2c: pair planning on XML topologies");
+		sb_skip("no tests/topologies (set SB_TOPOLOGIES)", "c2c: pair planning on XML topologies");
 		return;
 	}
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {

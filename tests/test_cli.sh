@@ -11,7 +11,7 @@ RES=$T/results
 mkdir -p "$RES"
 export SPINBENCH_RESULTS=$RES
 export SPINBENCH_WORKLOADS=${SPINBENCH_WORKLOADS:-workloads}
-TOPO=${SB_TOPOLOGIES:-../shared/topologies}
+TOPO=${SB_TOPOLOGIES:-tests/topologies}
 n=0 pass=0 failn=0
 
 ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
@@ -473,6 +473,16 @@ if [ $rc -eq 1 ] && [ "$el" -le 20 ] && grep -q "watchdog: lock deadlock, 2 thre
 	ok "watchdog: one line naming lock, threads and placement, exit 1 after ${el}s, results marked incomplete"
 else
 	nok "watchdog" "exit $rc after ${el}s: $(cat "$T/err")"
+fi
+
+# The repository stands alone: no file of it reads the design material
+# beside the checkout (what the project needs is copied in, origin named).
+if command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then
+	up=..
+	hits=$(git grep -l -F "$up/shared" -- . 2>/dev/null)
+	[ -z "$hits" ] && ok "no tracked file names the shared folder beside the checkout" || nok "files name $up/shared" "$hits"
+else
+	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - no file names the shared folder # skip not a git checkout"
 fi
 
 echo "$pass passed, $failn failed"

@@ -3,7 +3,7 @@
  * thread binding (harness/topo.c).
  *
  * Plans are checked on real machines' hwloc XML topologies
- * (../shared/topologies, or $SB_TOPOLOGIES), against an oracle written
+ * (tests/topologies, or $SB_TOPOLOGIES), against an oracle written
  * directly on hwloc in this file (a second load of the same XML), and against
  * orders worked out by hand from `lstopo-no-graphics -i FILE`.  Binding is
  * checked on this system only.  Runs from the repository root.
@@ -871,7 +871,7 @@ int main(void)
 	check_parse();
 	check_load_errors();
 	if (find_topodir(machines[0].file, topodir, sizeof(topodir)) < 0) {
-		sb_ok(0, "topologies directory: set SB_TOPOLOGIES or run from the repository root (../shared/topologies)");
+		sb_ok(0, "topologies directory: set SB_TOPOLOGIES or run from the repository root (tests/topologies)");
 	} else {
 		sb_diag("topologies from %s", topodir);
 		for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)

@@ -150,14 +150,14 @@ static inline void run_check(const sb_lock_desc_t *d, const char *what, check_fn
 }
 
 /*
- * The folder of ../shared/topologies (the tests run from the repository
+ * The folder of tests/topologies (the tests run from the repository
  * root), or $SB_TOPOLOGIES: the first candidate holding `probe`.  Returns 0
  * and fills out, or -1 (also when $SB_TOPOLOGIES is set but lacks probe).
  */
 static inline int find_topodir(const char *probe, char *out, size_t outlen)
 {
 	const char *env = getenv("SB_TOPOLOGIES");
-	const char *cands[] = {env, "../shared/topologies", "shared/topologies"};
+	const char *cands[] = {env, "tests/topologies"};
 
 	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
 		char p[4200];
