@@ -209,14 +209,6 @@ static int remove_tree(const char *path)
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
 	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR,
@@ -950,7 +942,7 @@ int main(int argc, char **argv)
 			break;
 		planned += norder;
 		for (int i = norder - 1; i > 0; i--) {
-			int j = (int)(splitmix(&seed) % (uint64_t)(i + 1));
+			int j = (int)(sb_splitmix64(&seed) % (uint64_t)(i + 1));
 			int tmp = order[i];
 			order[i] = order[j];
 			order[j] = tmp;

@@ -46,7 +46,7 @@ static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t tmple
 	snprintf(tmp, tmplen, "%s/%s.tmp", dir, name);
 	FILE *f = fopen(tmp, "w");
 	if (!f)
-		fprintf(stderr, "spinbench: cannot write %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "run-bench: cannot write %s: %s\n", tmp, strerror(errno));
 	return f;
 }
 
@@ -56,13 +56,13 @@ static int commit(FILE *f, const char *dir, const char *name, const char *tmp)
 	char dst[PATH_MAX + 64];
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
-		fprintf(stderr, "spinbench: error writing %s\n", tmp);
+		fprintf(stderr, "run-bench: error writing %s\n", tmp);
 		unlink(tmp);
 		return -1;
 	}
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
 	if (rename(tmp, dst) != 0) {
-		fprintf(stderr, "spinbench: cannot rename %s to %s: %s\n", tmp, dst, strerror(errno));
+		fprintf(stderr, "run-bench: cannot rename %s to %s: %s\n", tmp, dst, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -538,7 +538,7 @@ int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m
 	snprintf(tmp, sizeof(tmp), "%s/topology.xml.tmp", dir);
 	snprintf(dst, sizeof(dst), "%s/topology.xml", dir);
 	if (sb_topo_export_xml(ctx->topo, tmp) != 0 || rename(tmp, dst) != 0) {
-		fprintf(stderr, "spinbench: cannot write %s\n", dst);
+		fprintf(stderr, "run-bench: cannot write %s\n", dst);
 		unlink(tmp);
 		rc = -1;
 	}
