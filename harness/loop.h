@@ -7,10 +7,12 @@
  * lock, the guard's check, unlock, a register increment.  No clock, no
  * syscall, no allocation, no indirect call.
  *
- * The latency phase (bench.h) runs the same body plus, at every release, one
- * ordered stamp stored beside the lock (the handoff record); one acquisition
- * in about sample_every is timed in full: its arrival stamp before the lock
- * call, its owned stamp right after it, the records read under the lock.
+ * The latency phase (bench.h) runs the same body plus, at a release, one
+ * ordered stamp stored beside the lock (the handoff record: at every release
+ * in the general loop, at those before a gated sequence number in
+ * max-contention); one acquisition in about sample_every is timed in full:
+ * its arrival stamp before the lock call, its owned stamp right after it,
+ * the records read under the lock.
  * Everything else a timed acquisition does (classification, histograms,
  * pair counts) runs after the unlock, from registers: nothing of the
  * harness's bookkeeping sits inside the critical section or between the
