@@ -81,7 +81,8 @@ static void usage(FILE *f)
 	      "                     workload parameters, over the preset's (see workloads/README.md)\n"
 	      "  --c2c              measure the core-to-core latency floor between the planned PUs first\n"
 	      "                     (alone: only that); writes c2c.csv\n"
-	      "  --help             this text\n"
+	      "  --help, -h         this text\n"
+	      "  --version          the build: git commit and compiler flags\n"
 	      "TIME takes a unit: ns, us, ms, s (200ns, 5us, 1ms, 0.5s).\n",
 	      f);
 }
@@ -212,7 +213,7 @@ static int remove_tree(const char *path)
 enum {
 	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
 	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR,
-	O_VNODES, O_C2C, O_WORKLOAD, O_LISTWL, O_WLOPT, O_SCHED
+	O_VNODES, O_C2C, O_WORKLOAD, O_LISTWL, O_WLOPT, O_SCHED, O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -232,6 +233,7 @@ static const struct option longopts[] = {
 	{"list", no_argument, 0, O_LIST},
 	{"quiet", no_argument, 0, O_QUIET},
 	{"help", no_argument, 0, O_HELP},
+	{"version", no_argument, 0, O_VERSION},
 	{"no-plots", no_argument, 0, O_NOPLOTS},
 	{"counters", required_argument, 0, O_COUNTERS},
 	{"list-counters", no_argument, 0, O_LISTCTR},
@@ -280,7 +282,7 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 	}
 	opterr = 0;
 	int li;
-	while ((c = getopt_long(argc, argv, "", longopts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
 		given++;
 		switch (c) {
 		case O_WORKLOAD: wl_name = optarg; break;
@@ -342,7 +344,11 @@ static void parse_opts(int argc, char **argv, sb_opts_t *o, sb_runctx_t *ctx)
 		case O_LISTCTR: list_ctr = 1; break;
 		case O_VNODES: vnodes_s = optarg; break;
 		case O_C2C: o->c2c = 1; break;
+		case 'h':
 		case O_HELP: usage(stdout); exit(0);
+		case O_VERSION:
+			printf("run-bench (spinbench) %s, built with %s\n", sb_build_commit(), sb_build_flags());
+			exit(0);
 		case ':': bad("option '%s' needs a value", argv[optind - 1]);
 		default:
 			if (optopt && optopt < 256)

@@ -25,6 +25,16 @@
 #define SB_BUILD_CFLAGS "unknown"
 #endif
 
+const char *sb_build_commit(void)
+{
+	return SB_GIT_COMMIT;
+}
+
+const char *sb_build_flags(void)
+{
+	return SB_BUILD_CFLAGS;
+}
+
 void sb_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);

@@ -41,6 +41,10 @@ typedef struct sb_meta {
 int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps,
 		     int nreps);
 
+/* The build: its git commit ("-dirty" when built from changes) and flags. */
+const char *sb_build_commit(void);
+const char *sb_build_flags(void);
+
 /* Write a JSON string literal (quoted, escaped). */
 void sb_json_str(FILE *f, const char *s);
 
