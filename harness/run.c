@@ -269,14 +269,14 @@ sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, 
 	sb_sampling_t sm = {1, 1};
 	if (!window_acq || !(window_s > 0))
 		return sm;
-	double c = stamp_cost_ns > 0 ? stamp_cost_ns : 0;
+	double c = SB_STAMP_IN_CS_FACTOR * (stamp_cost_ns > 0 ? stamp_cost_ns : 0);
 	double budget = 0.05 * window_s * 1e9 / (double)window_acq;
 	double most = floor((double)window_acq * timed_s / window_s / SB_MIN_SAMPLES);
 	double k;
 	if (gated)
-		k = floor(12.0 * c * c / (budget * budget) + 0.5); /* (6c/B) * (2c/B), rounded */
+		k = floor(8.0 * c * c / (budget * budget) + 0.5); /* (2c/B) * (4c/B), rounded */
 	else
-		k = ceil(2.0 * c / fmax(budget - c, budget / 2));
+		k = ceil(c / fmax(budget - c, budget / 2));
 	if (k > most)
 		k = most;
 	if (!(k >= 1))
@@ -284,7 +284,7 @@ sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, 
 	if (k > (double)SB_MAX_SAMPLE_EVERY * SB_MAX_SAMPLE_EVERY)
 		k = (double)SB_MAX_SAMPLE_EVERY * SB_MAX_SAMPLE_EVERY;
 	if (gated)
-		while ((double)(sm.gate * 2) * (double)(sm.gate * 2) * 3 <= k && sm.gate * 2 <= SB_MAX_SAMPLE_EVERY)
+		while ((double)(sm.gate * 2) * (double)(sm.gate * 2) <= 2 * k && sm.gate * 2 <= SB_MAX_SAMPLE_EVERY)
 			sm.gate *= 2;
 	sm.every = (uint64_t)(k / (double)sm.gate);
 	if (sm.every < 1)

@@ -176,30 +176,38 @@ int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal
 /*
  * The latency phase's sampling (bench.h, loop.h), from the window's
  * throughput: its period per acquisition P = window_s / window_acq, and a
- * budget B = 5% of P for what timing adds per acquisition, with c =
- * stamp_cost_ns the cost of one ordered stamp.
+ * budget B = 5% of P for what timing adds per acquisition.  The unit of cost
+ * is c = SB_STAMP_IN_CS_FACTOR x stamp_cost_ns: an ordered stamp inside a
+ * contended critical path costs far more than its own read, because it
+ * waits for everything before it (the checker's cache miss, above all) and
+ * so serialises what the lock's handoff otherwise overlaps.  Measured on the
+ * development VM at 2 threads, ttas (83 ns per acquisition): a release stamp
+ * on every 8th acquisition cost about 40%, some 260 ns a stamp; one fully
+ * timed acquisition in 30 about 6%, some 150 ns each (ttas is the most
+ * sensitive: a delay around its release turns a reacquire into a handoff).
  *
- *   gated = 0 (the general loop: every release is stamped): one
- *     acquisition in `every` is timed, its two more stamps costing 2c/every;
- *     every = ceil(2c / max(B - c, B/2)) -- the release stamp alone may
- *     already exceed the budget, and timed_slowdown then says so.
+ *   gated = 0 (the general loop: every release is stamped, which costs c on
+ *     every acquisition whatever the sampling): one acquisition in `every`
+ *     is timed, costing c/every more; every = ceil(c / max(B - c, B/2)).
  *   gated = 1 (max-contention: an empty critical section, where one stamp
- *     per release would double the period of a cheap lock): a release is
+ *     per release would slow a cheap lock down several times): a release is
  *     stamped when the next sequence number is a multiple of `gate` (a power
  *     of two, so that releaser and next owner agree without talking), and one
- *     acquisition in `every` takes its arrival and owned stamps; the ones that
- *     fall on a stamped release are classified.  Cost 3c/every + c/gate; the
- *     pair that fits B with the most classified acquisitions is every = 6c/B,
- *     gate = 2c/B.
+ *     acquisition in `every` is timed; the ones that fall on a stamped release
+ *     are classified.  With a gated stamp costing about twice a timed
+ *     acquisition (ttas above), cost c/every + 2c/gate, and the pair that fits
+ *     B with the most classified acquisitions is every = 2c/B, gate = 4c/B.
  *
  * In both, the latency phase must still classify at least SB_MIN_SAMPLES
  * acquisitions when it runs as fast as the window did (timed_s long), which
  * wins over the budget: every * gate <= window_acq * timed_s / window_s /
- * SB_MIN_SAMPLES.  Then gate = the largest power of two <= sqrt(k/3) and
- * every = k / gate for the product k (the optimum's 3:1 split).  Bounds:
- * 1 <= every <= SB_MAX_SAMPLE_EVERY, 1 <= gate <= SB_MAX_SAMPLE_EVERY.
+ * SB_MIN_SAMPLES.  For the product k, gate = the largest power of two <=
+ * sqrt(2k) and every = k / gate.  Bounds: 1 <= every, gate <=
+ * SB_MAX_SAMPLE_EVERY.  The acquire and hold percentiles come from every
+ * timed acquisition (k / gate times more than the classified ones).
  */
-#define SB_MIN_SAMPLES 10000
+#define SB_STAMP_IN_CS_FACTOR 5.0
+#define SB_MIN_SAMPLES 1000
 #define SB_MAX_SAMPLE_EVERY 1024
 typedef struct sb_sampling {
 	uint64_t every; /* one acquisition in about this many is timed */

@@ -584,24 +584,25 @@ static void test_repetitions(void)
 static void test_sampling(void)
 {
 	/* 10M acquisitions in a 0.2 s window (period 20 ns, budget 1 ns), 0.1 s
-	 * timed, 14 ns per stamp.  max-contention (gated): the budget alone would
-	 * take every*gate = 12*14^2 = 2352, but 10000 classified acquisitions in
-	 * 5M cap the product at 500: gate 8 (3*8^2 <= 500 < 3*16^2), every 62. */
+	 * timed, 14 ns per stamp: c = 5 x 14 = 70 ns in a critical path.
+	 * max-contention (gated): the budget alone would take every*gate =
+	 * (2c/B)(4c/B) = 39200, but 1000 classified acquisitions in 5M cap the
+	 * product at 5000: gate 64 (64^2 <= 10000 < 128^2), every 78. */
 	sb_sampling_t g = sb_sampling(10000000, 0.2, 0.1, 14.0, 1);
-	sb_ok(g.gate == 8 && g.every == 62, "sampling, gated: gate 8, every 62 (got %llu, %llu)",
+	sb_ok(g.gate == 64 && g.every == 78, "sampling, gated: gate 64, every 78 (got %llu, %llu)",
 	      (unsigned long long)g.gate, (unsigned long long)g.every);
-	/* The same window with every release stamped: the release stamp alone is
-	 * over budget, so every = ceil(2*14 / (1/2)) = 56. */
+	/* The same window with every release stamped: that stamp alone is over
+	 * budget, so every = ceil(70 / (1/2)) = 140. */
 	sb_sampling_t u = sb_sampling(10000000, 0.2, 0.1, 14.0, 0);
-	sb_ok(u.gate == 1 && u.every == 56, "sampling, every release stamped: every 56 (got %llu, %llu)",
+	sb_ok(u.gate == 1 && u.every == 140, "sampling, every release stamped: every 140 (got %llu, %llu)",
 	      (unsigned long long)u.gate, (unsigned long long)u.every);
 	/* A slow lock (2000 acquisitions, period 100 us): everything is timed. */
 	sb_sampling_t s = sb_sampling(2000, 0.2, 0.1, 14.0, 1);
 	sb_ok(s.gate == 1 && s.every == 1, "sampling, slow lock: every acquisition timed and classified");
-	/* Cheap stamps against a 20 ns period, plenty of samples: the budget decides,
-	 * 12*(0.5/1)^2 = 3 -> gate 1, every 3. */
+	/* Cheap stamps (0.5 ns, c = 2.5) against the 20 ns period: the budget
+	 * decides, (2 x 2.5)(4 x 2.5) = 50 -> gate 8 (64 <= 100 < 256), every 6. */
 	sb_sampling_t c = sb_sampling(10000000, 0.2, 0.1, 0.5, 1);
-	sb_ok(c.gate == 1 && c.every == 3, "sampling, cheap stamps: the budget decides (every %llu, gate %llu)",
+	sb_ok(c.gate == 8 && c.every == 6, "sampling, cheap stamps: the budget decides (every %llu, gate %llu)",
 	      (unsigned long long)c.every, (unsigned long long)c.gate);
 	sb_sampling_t z = sb_sampling(0, 0.2, 0.1, 14.0, 1);
 	sb_ok(z.gate == 1 && z.every == 1, "sampling, no acquisition in the window: all timed");
