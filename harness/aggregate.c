@@ -93,7 +93,8 @@ void sb_cfg_aggregate(sb_rep_t *const *reps, int nreps, int cfg, double granular
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = mine[i];
 		s->starved_reps += r->starved;
-		s->preempted_reps += r->preempted;
+		s->preempted_reps += r->preempted != 0;
+		s->steal_reps += (r->preempted & SB_PRE_STEAL) != 0;
 		s->inconsistent_reps += sb_rep_inconsistent(r) == 1;
 		s->clock_suspect_reps += r->clock_suspect;
 		s->below_res_reps += sb_rep_below_resolution(r, granularity_ns) == 1;

@@ -42,6 +42,7 @@ typedef struct sb_cfg_stats {
 	double jain, ho_p50, ho_p99, rd_p50, wr_p50, hold_p50, think_mean;
 	double slowdown, consistency;   /* medians; consistency over non-preempted reps */
 	int starved_reps, preempted_reps, inconsistent_reps, clock_suspect_reps, below_res_reps;
+	int steal_reps;                 /* preempted reps where the hypervisor stole time */
 	int oversubscribed;
 	uint64_t violations, long_holds, ds_problems, reads, acquisitions;
 	double ctr[SB_CTR_MAX];         /* medians of the counters per acquisition */

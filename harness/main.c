@@ -98,6 +98,19 @@ __attribute__((format(printf, 1, 2), noreturn)) static void bad(const char *fmt,
 	exit(2);
 }
 
+/* A number from a /proc file, or -1. */
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static void on_signal(int sig)
 {
 	sb_stop_signal = sig;
@@ -741,8 +754,12 @@ static void print_summary(const sb_opts_t *o, const sb_cfg_t *cfgs, const sb_cfg
 			NOTE("??? starvation: max > 2*min in %d of %d reps ", s->starved_reps, n);
 		if (s->oversubscribed)
 			NOTE("oversubscribed ");
-		if (s->preempted_reps)
-			NOTE("preempted in %d of %d reps%s ", s->preempted_reps, n, o->sched_fifo ? " (hypervisor steal)" : "");
+		if (s->preempted_reps && !o->sched_fifo)
+			NOTE("preempted in %d of %d reps ", s->preempted_reps, n);
+		else if (s->preempted_reps) /* SCHED_FIFO: what remains is the hypervisor's, or RT throttling */
+			NOTE("preempted in %d of %d reps (hypervisor steal in %d, run queue in %d%s) ", s->preempted_reps, n,
+			     s->steal_reps, s->preempted_reps - s->steal_reps,
+			     meta->rt_runtime_us >= 0 && meta->rt_runtime_us < meta->rt_period_us ? ": RT throttling" : "");
 		if (meta->repeat_auto && !s->stable)
 			NOTE("unstable: +-5%% not reached in %d reps ", n);
 		if (s->slowdown > SB_SLOWDOWN_LIMIT)
@@ -827,6 +844,16 @@ int main(int argc, char **argv)
 		free(pus);
 	}
 
+	/* Real-time throttling: SCHED_FIFO threads are stopped for period - runtime
+	 * in every period once they have used their runtime. */
+	meta.rt_runtime_us = read_long("/proc/sys/kernel/sched_rt_runtime_us");
+	meta.rt_period_us = read_long("/proc/sys/kernel/sched_rt_period_us");
+	if (o->sched_fifo && meta.rt_runtime_us >= 0 && meta.rt_runtime_us < meta.rt_period_us && !o->quiet)
+		fprintf(stderr, "run-bench: warning: --sched=fifo: RT throttling (kernel.sched_rt_runtime_us %ld of %ld) "
+				"stops spinning real-time workers for %.0f ms in every %.0f ms; windows that meet it are "
+				"marked preempted\n",
+			meta.rt_runtime_us, meta.rt_period_us, (double)(meta.rt_period_us - meta.rt_runtime_us) / 1e3,
+			(double)meta.rt_period_us / 1e3);
 	if (sb_clock_init(&meta.clock) != 0) {
 		fprintf(stderr, "run-bench: the timestamp counter cannot be calibrated\n");
 		return 1;

@@ -225,7 +225,7 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		put_u(f, (uint64_t)r->invol_csw, 1);
 		put_u(f, r->runq_max_ns, r->runq_max_ns != UINT64_MAX);
 		put_d(f, r->steal_ms, 1);
-		put_u(f, (uint64_t)r->preempted, 1);
+		put_u(f, (uint64_t)(r->preempted != 0), 1);
 		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
 		put_u(f, (uint64_t)ctx->o->virtual_nodes, 1);
 		put_d(f, lk ? r->local_share : NAN, 4);
@@ -512,6 +512,7 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 	else
 		fprintf(f, "  \"repeat\": %d,\n", o->repeat);
 	kv_s(f, "sched", o->sched_fifo ? "fifo" : "other", 0);
+	fprintf(f, "  \"rt_runtime_us\": %ld,\n  \"rt_period_us\": %ld,\n", m->rt_runtime_us, m->rt_period_us);
 	fprintf(f, "  \"runner_pu\": %d,\n", ctx->runner_pu);
 	fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)o->seed);
 	fputs("  \"order\": \"configurations x repetitions, shuffled with the seed\",\n", f);

@@ -31,6 +31,7 @@ typedef struct sb_meta {
 	double tsc_offset_max_ns;  /* largest |offset| between two cores' counters seen by --c2c */
 	double tsc_offset_before_ns, tsc_offset_after_ns; /* the same, before and after the sweep */
 	int c2c_rounds;
+	long rt_runtime_us, rt_period_us; /* kernel.sched_rt_runtime_us / _period_us; -1 unreadable */
 } sb_meta_t;
 
 /*

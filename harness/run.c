@@ -255,13 +255,16 @@ int sb_run_thread_node(const sb_runctx_t *ctx, int pu)
 int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s,
 		 int machine_pus)
 {
+	int bits = 0;
 	if (!(window_s > 0))
 		return 0;
 	if (!isnan(steal_ms) && steal_ms > SB_PREEMPT_STEAL_SHARE * window_s * 1000.0 * (double)machine_pus)
-		return 1;
+		bits |= SB_PRE_STEAL;
 	if (runq_max_ns != UINT64_MAX)
-		return (double)runq_max_ns > SB_PREEMPT_RUNQ_SHARE * window_s * 1e9;
-	return (double)invol_csw >= fmax(1.0, SB_PREEMPT_CSW_PER_S * threads * window_s);
+		bits |= (double)runq_max_ns > SB_PREEMPT_RUNQ_SHARE * window_s * 1e9 ? SB_PRE_RUNQ : 0;
+	else if ((double)invol_csw >= fmax(1.0, SB_PREEMPT_CSW_PER_S * threads * window_s))
+		bits |= SB_PRE_CSW;
+	return bits;
 }
 
 sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, double stamp_cost_ns, int gated)

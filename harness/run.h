@@ -104,7 +104,7 @@ typedef struct sb_rep {
 	long invol_csw;
 	uint64_t runq_max_ns;    /* the largest worker's run-queue delay in the window; UINT64_MAX: unreadable */
 	double steal_ms;         /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
-	int preempted;           /* sb_preempted() */
+	int preempted;           /* sb_preempted(): SB_PRE_* bits, 0 = not preempted */
 	uint64_t spins;
 	double ctr_per_op[SB_CTR_MAX]; /* NAN: NA */
 	int lock_node, lock_node_real;
@@ -170,6 +170,10 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r);
 #define SB_PREEMPT_RUNQ_SHARE 0.01
 #define SB_PREEMPT_STEAL_SHARE 0.01
 #define SB_PREEMPT_CSW_PER_S 50.0
+/* Which rule fired (0: none): the summary says what preempted the workers. */
+#define SB_PRE_RUNQ 1
+#define SB_PRE_STEAL 2
+#define SB_PRE_CSW 4
 int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s,
 		 int machine_pus);
 

@@ -167,8 +167,10 @@ static void test_preempted_rule(void)
 	sb_ok(!sb_preempted(1999999, 0, 2, 0.0, 0.2, 2), "runq 1.99 ms of 200 ms: not preempted");
 	sb_ok(sb_preempted(2000001, 0, 2, 0.0, 0.2, 2), "runq 2.0 ms of 200 ms: preempted");
 	sb_ok(!sb_preempted(0, 100, 2, 3.9, 0.2, 2), "steal 3.9 ms of 400 CPU-ms, no runq: not preempted (switches ignored)");
-	sb_ok(sb_preempted(0, 0, 2, 4.1, 0.2, 2), "steal 4.1 ms of 400 CPU-ms: preempted");
-	sb_ok(!sb_preempted(UINT64_MAX, 19, 2, NAN, 0.2, 2) && sb_preempted(UINT64_MAX, 20, 2, NAN, 0.2, 2),
+	sb_ok(sb_preempted(0, 0, 2, 4.1, 0.2, 2) == SB_PRE_STEAL, "steal 4.1 ms of 400 CPU-ms: preempted, by steal");
+	sb_ok(sb_preempted(3000000, 0, 2, 4.1, 0.2, 2) == (SB_PRE_STEAL | SB_PRE_RUNQ),
+	      "steal and run queue: both rules named");
+	sb_ok(!sb_preempted(UINT64_MAX, 19, 2, NAN, 0.2, 2) && sb_preempted(UINT64_MAX, 20, 2, NAN, 0.2, 2) == SB_PRE_CSW,
 	      "no schedstat: 50 involuntary switches per thread-second stand in (20 for 2 x 0.2 s)");
 }
 
