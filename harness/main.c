@@ -593,10 +593,12 @@ static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, i
 		fprintf(stderr, "run-bench: out of memory\n");
 		exit(1);
 	}
+	/* The offset: each pair's median over the rounds, the largest over the pairs. */
 	double off = 0;
 	for (int i = 0; i < np; i++) {
 		for (int k = 0; k < rounds; k++)
-			off = fmax(off, fabs(rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].offset_ns));
+			v[k] = rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].offset_ns;
+		off = fmax(off, fabs(sb_median_d(v, rounds)));
 	}
 	if (after) {
 		meta->tsc_offset_after_ns = off;
@@ -631,6 +633,9 @@ static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, i
 	printf("%-8s %6s %10s %10s %12s\n", "class", "pairs", "median_ns", "min_ns", "tsc_offset");
 	for (int c = 0; c < SB_DIST_NCLASSES; c++) {
 		double floor_k[C2C_ROUNDS], mn = INFINITY, coff = 0, *pv = calloc((size_t)np + 1, sizeof(double));
+		for (int i = 0; i < np; i++)
+			if ((int)meta->c2c[i].cls == c)
+				coff = fmax(coff, fabs(meta->c2c[i].offset_ns));
 		int kp = 0;
 		if (!pv)
 			exit(1);
@@ -642,7 +647,6 @@ static void measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, i
 					continue;
 				pv[m++] = x->median_ns;
 				mn = fmin(mn, x->min_ns);
-				coff = fmax(coff, fabs(x->offset_ns));
 			}
 			floor_k[k] = m ? sb_median_d(pv, m) : NAN;
 			kp = m;
@@ -817,6 +821,7 @@ int main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.tsc_offset_ns = NAN;
 	memset(&meta, 0, sizeof(meta));
+	meta.tsc_offset_after_ns = NAN; /* measured only when locks ran after --c2c */
 	ctx.o = o;
 	parse_opts(argc, argv, o, &ctx);
 

@@ -495,13 +495,15 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 			if (ctx->c2c_floor[cl] > 0)
 				fprintf(f, "%s\"%s\": %.1f", k++ ? ", " : "", sb_dist_name((sb_dist_t)cl), ctx->c2c_floor[cl]);
 		fputs("},\n", f);
-	}
-	if (m->nc2c > 0)
-		fprintf(f, "  \"c2c_rounds\": %d,\n  \"tsc_offset_max_ns\": %.1f,\n  \"tsc_offset_before_ns\": %.1f,\n"
-			   "  \"tsc_offset_after_ns\": %.1f,\n",
-			m->c2c_rounds, m->tsc_offset_max_ns, m->tsc_offset_before_ns, m->tsc_offset_after_ns);
-	else
+		fprintf(f, "  \"c2c_rounds\": %d,\n  \"tsc_offset_max_ns\": %.1f,\n  \"tsc_offset_before_ns\": %.1f,\n",
+			m->c2c_rounds, m->tsc_offset_max_ns, m->tsc_offset_before_ns);
+		if (isnan(m->tsc_offset_after_ns))
+			fputs("  \"tsc_offset_after_ns\": null,\n", f);
+		else
+			fprintf(f, "  \"tsc_offset_after_ns\": %.1f,\n", m->tsc_offset_after_ns);
+	} else {
 		fputs("  \"tsc_offset_max_ns\": null,\n", f);
+	}
 	fprintf(f, "  \"duration_ns\": %llu,\n  \"warmup_ns\": %llu,\n  \"timed_ns\": %llu,\n",
 		(unsigned long long)o->duration_ns, (unsigned long long)o->warmup_ns,
 		(unsigned long long)o->timed_ns);
