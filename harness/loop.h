@@ -55,10 +55,11 @@ static inline uint64_t sample_gap(sb_rng_t *r, uint64_t k)
 }
 
 /* What the runner decided for TIMED.  Acquire: pairs with the runner's
- * release store of SB_PH_TIMED, which publishes sample_every. */
+ * release store of SB_PH_TIMED, which publishes sample_every (a later STOP,
+ * stored by the same thread, is in that store's release sequence). */
 static inline uint64_t timed_sample_every(sb_bench_t *b)
 {
-	atomic_thread_fence(memory_order_acquire);
+	(void)atomic_load_explicit(&b->phase, memory_order_acquire);
 	uint64_t k = b->sample_every;
 	return k ? k : 1;
 }
