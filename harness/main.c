@@ -953,6 +953,10 @@ int main(int argc, char **argv)
 			base[l - 1] = '\0';
 		const char *b = strrchr(base, '/');
 		snprintf(meta.run_id, sizeof(meta.run_id), "%s", b ? b + 1 : base);
+		/* run_id is a CSV field, written unquoted: no comma, quote or line break in it */
+		for (char *q = meta.run_id; *q; q++)
+			if (*q == ',' || *q == '"' || *q == '\n' || *q == '\r')
+				*q = '_';
 		parent_of(o->out, parent, sizeof(parent));
 		snprintf(dir, sizeof(dir), "%s/.%s.partial-%d", parent, meta.run_id, (int)getpid());
 	}

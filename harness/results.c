@@ -108,6 +108,24 @@ static int distinct_pus(const sb_rep_t *r)
 	return n;
 }
 
+/* s as one CSV field: as it is, or quoted (RFC 4180) when it holds a comma,
+ * a quote or a line break (--placement=cpus:0,2 does). */
+static const char *csv_field(const char *s, char *buf, size_t len)
+{
+	if (!strpbrk(s, ",\"\r\n"))
+		return s;
+	size_t k = 0;
+	buf[k++] = '"';
+	for (; *s && k + 3 < len; s++) {
+		if (*s == '"')
+			buf[k++] = '"';
+		buf[k++] = *s;
+	}
+	buf[k++] = '"';
+	buf[k] = '\0';
+	return buf;
+}
+
 /* A 0/1 flag, NA when it does not apply (-1). */
 static void put_flag(FILE *f, int v)
 {
@@ -163,9 +181,10 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) &&
 			       strncmp(r->lock->name, "pthread", 7) != 0 && r->acquisitions > 0;
 		double slow = sb_rep_slowdown(r);
+		char pq[2 * sizeof(ctx->o->placement_str) + 3];
 		fprintf(f, "%s,%s,%s,%s,%s,%d,%s,%d,%d", m->run_id, ctx->o->machine, r->lock->name,
-			sb_family_name(r->lock->family), wl->name, r->threads, ctx->o->placement_str,
-			distinct_pus(r), r->lock_node);
+			sb_family_name(r->lock->family), wl->name, r->threads,
+			csv_field(ctx->o->placement_str, pq, sizeof(pq)), distinct_pus(r), r->lock_node);
 		if (r->lock_node_real >= 0)
 			fprintf(f, ",%d", r->lock_node_real);
 		else
@@ -276,8 +295,10 @@ static int write_configs(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 		if (!s->reps)
 			continue;
 		int nolock = (g->lock->flags & SB_F_NOLOCK) != 0;
+		char pq[2 * sizeof(ctx->o->placement_str) + 3];
 		fprintf(f, "%s,%s,%s,%s,%s,%s,%d", m->run_id, ctx->o->machine, g->lock->name,
-			sb_family_name(g->lock->family), ctx->wl->name, ctx->o->placement_str, g->threads);
+			sb_family_name(g->lock->family), ctx->wl->name,
+			csv_field(ctx->o->placement_str, pq, sizeof(pq)), g->threads);
 		put_u(f, (uint64_t)s->reps, 1);
 		put_d(f, s->tput, 1);
 		put_d(f, s->tput_q1, 1);

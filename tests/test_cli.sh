@@ -300,6 +300,19 @@ if [ $rc -eq 0 ] && [ ! -e "$T/reuse/c2c.csv" ] && [ ! -e "$T/reuse/stray.txt" ]
 else
 	nok "reused --out" "exit $rc: $(ls -A "$T/reuse") $(cat "$T/err")"
 fi
+"$BIN" --lock=ttas --threads=1 --duration=20ms --repeat=1 --quiet --out="$T/a,b" >"$T/out" 2>"$T/err" &&
+	python3 -c "
+import csv
+rows = list(csv.DictReader(open('$T/a,b/summary.csv')))
+assert len(rows) == 1 and rows[0]['run_id'] == 'a_b' and rows[0]['lock'] == 'ttas', rows
+" && ok "--out with a comma: run_id a_b, summary.csv still parses" || nok "--out with a comma" "$(cat "$T/err")"
+"$BIN" --lock=ttas --threads=2 --placement=cpus:0,1 --duration=20ms --repeat=1 --quiet --out="$T/cpus" >"$T/out" 2>"$T/err" &&
+	python3 -c "
+import csv
+for f in ('summary.csv', 'configs.csv'):
+    rows = list(csv.DictReader(open('$T/cpus/' + f)))
+    assert len(rows) == 1 and rows[0]['placement'] == 'cpus:0,1' and rows[0]['threads'] == '2', (f, rows)
+" && ok "--placement=cpus:0,1: the placement field quoted, the CSV files parse" || nok "--placement=cpus:0,1 in CSV" "$(cat "$T/err")"
 mkdir -p "$T/empty-out"
 "$BIN" --lock=ttas --threads=1 --duration=20ms --repeat=1 --quiet --out="$T/empty-out" >"$T/out" 2>"$T/err" &&
 	[ -s "$T/empty-out/summary.csv" ] && ok "--out on an empty folder fills it" || nok "--out on an empty folder" "$(cat "$T/err")"
