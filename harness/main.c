@@ -809,168 +809,179 @@ static void print_summary(const sb_opts_t *o, const sb_cfg_t *cfgs, const sb_cfg
 	fflush(stdout);
 }
 
-int main(int argc, char **argv)
+/*
+ * The plan of the largest count: printed for --plan (returns 1), checked
+ * otherwise, so that bad input fails before anything runs (exit 2).
+ */
+static int check_plan(const sb_opts_t *o, const sb_runctx_t *ctx)
 {
-	sb_opts_t *o = calloc(1, sizeof(*o));
-	sb_runctx_t ctx;
-	sb_meta_t meta;
-	char err[512];
-
-	if (!o)
-		return 1;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.tsc_offset_ns = NAN;
-	memset(&meta, 0, sizeof(meta));
-	meta.tsc_offset_after_ns = NAN; /* measured only when locks ran after --c2c */
-	ctx.o = o;
-	parse_opts(argc, argv, o, &ctx);
-
-	/* The plan of the largest count: printed for --plan, checked now otherwise,
-	 * so that bad input fails before anything runs. */
 	int maxt = o->tcounts[o->ntcounts - 1];
-	{
-		int *pus = calloc((size_t)maxt, sizeof(int));
-		int ov = pus ? sb_plan(ctx.topo, &o->placement, maxt, pus, err, sizeof(err)) : -1;
-		if (ov < 0)
-			bad("--placement: invalid value '%s': %s", o->placement_str, err);
-		if (o->plan_only) {
-			printf("# placement %s, %d threads%s, topology %s\n", o->placement_str, maxt,
-			       ov == 1 ? " (oversubscribed: more threads than PUs)" : "",
-			       o->topology[0] ? o->topology : "this machine");
-			sb_plan_print(stdout, ctx.topo, pus, maxt);
-			print_pair_classes(ctx.topo, pus, maxt);
-			free(pus);
-			return 0;
-		}
-		if (ov == 1)
-			fprintf(stderr, "run-bench: warning: %d threads on %d PUs: oversubscribed; queue locks "
-					"slow down sharply when a waiter is preempted\n",
-				maxt, ctx.usable_pus);
-		free(pus);
-	}
+	int *pus = calloc((size_t)maxt, sizeof(int));
+	char err[512];
+	int ov = pus ? sb_plan(ctx->topo, &o->placement, maxt, pus, err, sizeof(err)) : -1;
 
+	if (ov < 0)
+		bad("--placement: invalid value '%s': %s", o->placement_str, pus ? err : "out of memory");
+	if (o->plan_only) {
+		printf("# placement %s, %d threads%s, topology %s\n", o->placement_str, maxt,
+		       ov == 1 ? " (oversubscribed: more threads than PUs)" : "",
+		       o->topology[0] ? o->topology : "this machine");
+		sb_plan_print(stdout, ctx->topo, pus, maxt);
+		print_pair_classes(ctx->topo, pus, maxt);
+	} else if (ov == 1) {
+		fprintf(stderr, "run-bench: warning: %d threads on %d PUs: oversubscribed; queue locks "
+				"slow down sharply when a waiter is preempted\n",
+			maxt, ctx->usable_pus);
+	}
+	free(pus);
+	return o->plan_only;
+}
+
+/* The clock (calibration, costs, granularity) and what the workload needs
+ * of the runner; 0, or -1 when the counter cannot be calibrated. */
+static int setup_measurement(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
+{
 	/* Real-time throttling: SCHED_FIFO threads are stopped for period - runtime
 	 * in every period once they have used their runtime. */
-	meta.rt_runtime_us = read_long("/proc/sys/kernel/sched_rt_runtime_us");
-	meta.rt_period_us = read_long("/proc/sys/kernel/sched_rt_period_us");
-	if (o->sched_fifo && meta.rt_runtime_us >= 0 && meta.rt_runtime_us < meta.rt_period_us && !o->quiet)
+	meta->rt_runtime_us = read_long("/proc/sys/kernel/sched_rt_runtime_us");
+	meta->rt_period_us = read_long("/proc/sys/kernel/sched_rt_period_us");
+	if (o->sched_fifo && meta->rt_runtime_us >= 0 && meta->rt_runtime_us < meta->rt_period_us && !o->quiet)
 		fprintf(stderr, "run-bench: warning: --sched=fifo: RT throttling (kernel.sched_rt_runtime_us %ld of %ld) "
 				"stops spinning real-time workers for %.0f ms in every %.0f ms; windows that meet it are "
 				"marked preempted\n",
-			meta.rt_runtime_us, meta.rt_period_us, (double)(meta.rt_period_us - meta.rt_runtime_us) / 1e3,
-			(double)meta.rt_period_us / 1e3);
-	if (sb_clock_init(&meta.clock) != 0) {
+			meta->rt_runtime_us, meta->rt_period_us, (double)(meta->rt_period_us - meta->rt_runtime_us) / 1e3,
+			(double)meta->rt_period_us / 1e3);
+	if (sb_clock_init(&meta->clock) != 0) {
 		fprintf(stderr, "run-bench: the timestamp counter cannot be calibrated\n");
-		return 1;
+		return -1;
 	}
-	ctx.ns_per_tick = sb_ns_per_tick();
-	ctx.stamp_ticks = meta.clock.read_cost_ticks;
+	ctx->ns_per_tick = sb_ns_per_tick();
+	ctx->stamp_ticks = meta->clock.read_cost_ticks;
 	/* one ordered stamp, the unit of sb_sampling's cost model */
-	ctx.stamp_cost_ns = fmax(meta.clock.start_cost_ns, meta.clock.read_cost_ns);
-	if (!meta.clock.invariant)
+	ctx->stamp_cost_ns = fmax(meta->clock.start_cost_ns, meta->clock.read_cost_ns);
+	if (!meta->clock.invariant)
 		fprintf(stderr, "run-bench: warning: the TSC is not invariant; latencies may be wrong\n");
 
 	/* The workload: the plain loop for max-contention, the general one otherwise. */
 	const sb_workload_t *wl = &o->wl;
-	ctx.wl = wl;
-	ctx.general = wl->cs_ns || !(wl->think_kind == SB_THINK_FIXED && wl->think_a_ns == 0) || wl->cs_lines ||
-		      wl->nlocks > 1 || wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
+	ctx->wl = wl;
+	ctx->general = wl->cs_ns || !(wl->think_kind == SB_THINK_FIXED && wl->think_a_ns == 0) || wl->cs_lines ||
+		       wl->nlocks > 1 || wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
 	/* Delays below SB_DELAY_DEADLINE_NS use the calibrated loop, measured
 	 * again before each repetition. */
-	ctx.needs_delay_loop =
-		ctx.general && ((wl->cs_ns > 0 && wl->cs_ns < SB_DELAY_DEADLINE_NS) || wl->think_kind == SB_THINK_EXP ||
-				(wl->think_kind == SB_THINK_UNIFORM && wl->think_a_ns < SB_DELAY_DEADLINE_NS) ||
-				(wl->think_kind == SB_THINK_FIXED && wl->think_a_ns > 0 &&
-				 wl->think_a_ns < SB_DELAY_DEADLINE_NS));
-	if (o->c2c)
-		measure_c2c(o, &ctx, &meta, 0);
+	ctx->needs_delay_loop =
+		ctx->general && ((wl->cs_ns > 0 && wl->cs_ns < SB_DELAY_DEADLINE_NS) || wl->think_kind == SB_THINK_EXP ||
+				 (wl->think_kind == SB_THINK_UNIFORM && wl->think_a_ns < SB_DELAY_DEADLINE_NS) ||
+				 (wl->think_kind == SB_THINK_FIXED && wl->think_a_ns > 0 &&
+				  wl->think_a_ns < SB_DELAY_DEADLINE_NS));
+	return 0;
+}
 
-	/* The runner sleeps through each phase on a PU that no worker of any
-	 * configuration uses, when there is one (else where the scheduler puts it). */
-	ctx.runner_pu = -1;
-	{
-		int nu = ctx.usable_pus, *all = calloc((size_t)nu + 1, sizeof(int)), *used = calloc((size_t)nu + 1, sizeof(int));
-		int *pus = calloc((size_t)maxt + 1, sizeof(int));
-		sb_placement_t compact;
-		if (!all || !used || !pus)
-			return 1;
-		if (sb_placement_parse("compact", &compact, err, sizeof(err)) == 0 &&
-		    sb_plan(ctx.topo, &compact, nu, all, err, sizeof(err)) >= 0) {
-			for (int t = 0; t < o->ntcounts; t++) {
-				if (sb_plan(ctx.topo, &o->placement, o->tcounts[t], pus, err, sizeof(err)) < 0)
-					continue;
-				for (int i = 0; i < o->tcounts[t]; i++)
-					for (int j = 0; j < nu; j++)
-						used[j] |= all[j] == pus[i];
-			}
-			for (int j = nu - 1; j >= 0 && ctx.runner_pu < 0; j--)
-				if (!used[j] && sb_topo_bind_self(ctx.topo, all[j], err, sizeof(err)) == 0)
-					ctx.runner_pu = all[j];
+/*
+ * The runner sleeps through each phase on a PU that no worker of any
+ * configuration uses, when there is one: bind the calling thread there and
+ * return it; -1 (unbound, where the scheduler puts it) otherwise.
+ */
+static int pin_runner(const sb_opts_t *o, const sb_runctx_t *ctx)
+{
+	int nu = ctx->usable_pus, maxt = o->tcounts[o->ntcounts - 1], pu = -1;
+	int *all = calloc((size_t)nu + 1, sizeof(int)), *used = calloc((size_t)nu + 1, sizeof(int));
+	int *pus = calloc((size_t)maxt + 1, sizeof(int));
+	sb_placement_t compact;
+	char err[512];
+
+	if (all && used && pus && sb_placement_parse("compact", &compact, err, sizeof(err)) == 0 &&
+	    sb_plan(ctx->topo, &compact, nu, all, err, sizeof(err)) >= 0) {
+		for (int t = 0; t < o->ntcounts; t++) {
+			if (sb_plan(ctx->topo, &o->placement, o->tcounts[t], pus, err, sizeof(err)) < 0)
+				continue;
+			for (int i = 0; i < o->tcounts[t]; i++)
+				for (int j = 0; j < nu; j++)
+					used[j] |= all[j] == pus[i];
 		}
-		free(all);
-		free(used);
-		free(pus);
+		for (int j = nu - 1; j >= 0 && pu < 0; j--)
+			if (!used[j] && sb_topo_bind_self(ctx->topo, all[j], err, sizeof(err)) == 0)
+				pu = all[j];
 	}
+	free(all);
+	free(used);
+	free(pus);
+	return pu;
+}
 
-	/* Configurations; their repetitions run in rounds, each in a seeded
-	 * shuffled order: all N of them at once for --repeat=N; for auto, three
-	 * of each first, then one more of each configuration not yet stable per
-	 * round (sb_auto_stop), so that repetitions stay interleaved. */
-	int ncfg = o->nlocks * o->ntcounts, auto_rep = o->repeat == 0;
-	int per_cfg = auto_rep ? SB_AUTO_MAX_REPS : o->repeat;
-	sb_cfg_t *cfgs = calloc((size_t)ncfg + 1, sizeof(*cfgs));
-	int *order = calloc((size_t)ncfg * (size_t)per_cfg + 1, sizeof(int));
-	int *nrep = calloc((size_t)ncfg + 1, sizeof(int)), *finished = calloc((size_t)ncfg + 1, sizeof(int));
-	sb_rep_t **reps = calloc((size_t)ncfg * (size_t)per_cfg + 1, sizeof(*reps));
-	sb_cfg_stats_t *stats = calloc((size_t)ncfg + 1, sizeof(*stats));
-	double *tp = calloc((size_t)per_cfg + 1, sizeof(double));
-	if (!cfgs || !order || !nrep || !finished || !reps || !stats || !tp)
-		return 1;
-	for (int l = 0; l < o->nlocks; l++)
-		for (int t = 0; t < o->ntcounts; t++)
-			cfgs[l * o->ntcounts + t] = (sb_cfg_t){o->locks[l], o->tcounts[t]};
-	meta.nconfigs = ncfg;
-	meta.cfgs = cfgs;
-	meta.ncfg = ncfg;
-	meta.cfg_stats = stats;
-	meta.repeat_auto = auto_rep;
-
-	/* The result folder: a hidden one beside its final place, renamed at the end. */
+/*
+ * The result folder: its run_id, and the hidden folder beside its final
+ * place where the run writes (dir), renamed by publish() at the end.  0, or
+ * -1 (reported) when it cannot be created.
+ */
+static int make_folder(const sb_opts_t *o, sb_meta_t *meta, char *dir, size_t dirlen)
+{
 	time_t now = time(NULL);
 	struct tm tm;
-	char stamp[32], dir[2 * PATH_MAX + 64];
+	char stamp[32];
+
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	strftime(meta.start_iso, sizeof(meta.start_iso), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	int in_results = !o->out[0];
-	if (in_results) {
-		snprintf(meta.run_id, sizeof(meta.run_id), "%s-%s", o->machine, stamp);
-		snprintf(dir, sizeof(dir), "%s/.%s.partial", o->results_dir, meta.run_id);
+	strftime(meta->start_iso, sizeof(meta->start_iso), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (!o->out[0]) {
+		snprintf(meta->run_id, sizeof(meta->run_id), "%s-%s", o->machine, stamp);
+		snprintf(dir, dirlen, "%s/.%s.partial", o->results_dir, meta->run_id);
 	} else {
 		char parent[PATH_MAX], base[PATH_MAX];
 		snprintf(base, sizeof(base), "%s", o->out);
 		for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--)
 			base[l - 1] = '\0';
 		const char *b = strrchr(base, '/');
-		snprintf(meta.run_id, sizeof(meta.run_id), "%s", b ? b + 1 : base);
+		snprintf(meta->run_id, sizeof(meta->run_id), "%s", b ? b + 1 : base);
 		/* run_id is a CSV field, written unquoted: no comma, quote or line break in it */
-		for (char *q = meta.run_id; *q; q++)
+		for (char *q = meta->run_id; *q; q++)
 			if (*q == ',' || *q == '"' || *q == '\n' || *q == '\r')
 				*q = '_';
 		parent_of(o->out, parent, sizeof(parent));
-		snprintf(dir, sizeof(dir), "%s/.%s.partial-%d", parent, meta.run_id, (int)getpid());
+		snprintf(dir, dirlen, "%s/.%s.partial-%d", parent, meta->run_id, (int)getpid());
 	}
 	if (mkdir_p(dir) != 0) {
 		fprintf(stderr, "run-bench: cannot create %s: %s\n", dir, strerror(errno));
-		return 1;
+		return -1;
 	}
+	return 0;
+}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+/* The sweep's configurations and the repetitions measured so far. */
+typedef struct sweep {
+	sb_cfg_t *cfgs;
+	sb_cfg_stats_t *stats;
+	int ncfg;
+	sb_rep_t **reps;
+	int nreps;
+	int failed; /* a real lock violated mutual exclusion */
+} sweep_t;
 
+/*
+ * Run the sweep.  Repetitions run in rounds, each in a seeded shuffled
+ * order: all N of them at once for --repeat=N; for auto, three of each
+ * configuration first, then one more of each not yet stable per round
+ * (sb_auto_stop), so that repetitions of different configurations stay
+ * interleaved.  Returns 0; 1 after an error or the watchdog (reported,
+ * meta->stop_reason set); a stop signal ends it early, leaving the rest to
+ * the caller.
+ */
+static int run_sweep(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, sweep_t *sw)
+{
+	int ncfg = sw->ncfg, auto_rep = o->repeat == 0;
+	int per_cfg = auto_rep ? SB_AUTO_MAX_REPS : o->repeat;
+	int *order = calloc((size_t)ncfg * (size_t)per_cfg + 1, sizeof(int));
+	int *nrep = calloc((size_t)ncfg + 1, sizeof(int)), *finished = calloc((size_t)ncfg + 1, sizeof(int));
+	double *tp = calloc((size_t)per_cfg + 1, sizeof(double));
 	double per_rep = (double)(o->warmup_ns + o->duration_ns + o->timed_ns) / 1e9;
 	uint64_t t0 = sb_now_ns(), seed = o->seed;
-	int nreps = 0, failed = 0, status = 0, ran = 0, planned = 0, stop = 0;
+	int status = 0, ran = 0, planned = 0, stop = 0;
+
+	sw->reps = calloc((size_t)ncfg * (size_t)per_cfg + 1, sizeof(*sw->reps));
+	if (!order || !nrep || !finished || !tp || !sw->reps) {
+		fprintf(stderr, "run-bench: out of memory\n");
+		exit(1);
+	}
 	for (int round = 0; !stop && !sb_stop_signal; round++) {
 		int norder = 0;
 		for (int c = 0; c < ncfg; c++) {
@@ -991,21 +1002,22 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < norder && !sb_stop_signal; k++) {
 			int c = order[k] / per_cfg, rep = order[k] % per_cfg;
+			const sb_cfg_t *cf = &sw->cfgs[c];
 			if (o->progress) {
 				double el = (double)(sb_now_ns() - t0) / 1e9;
 				fprintf(stderr, "\r\033[K[%d/%d%s] %s, %d threads, rep %d  elapsed %.0fs, remaining ~%.0fs%s",
-					ran + 1, planned, auto_rep ? "+" : "", cfgs[c].lock->name, cfgs[c].threads, rep + 1, el,
+					ran + 1, planned, auto_rep ? "+" : "", cf->lock->name, cf->threads, rep + 1, el,
 					(planned - ran) * per_rep, auto_rep ? " or more" : "");
 			}
 			sb_rep_t *r = calloc(1, sizeof(*r));
-			int rc = r ? sb_run_rep(&ctx, cfgs[c].lock, cfgs[c].threads, rep, r) : -1;
+			int rc = r ? sb_run_rep(ctx, cf->lock, cf->threads, rep, r) : -1;
 			ran++;
 			if (rc == 0) {
 				r->cfg = c;
-				reps[nreps++] = r;
+				sw->reps[sw->nreps++] = r;
 				nrep[c]++;
 				if (r->violations && !(r->lock->flags & SB_F_NOLOCK))
-					failed = 1;
+					sw->failed = 1;
 				continue;
 			}
 			free(r);
@@ -1014,8 +1026,8 @@ int main(int argc, char **argv)
 				break;
 			if (o->progress)
 				fputs("\n", stderr);
-			fprintf(stderr, "run-bench: %s\n", ctx.err);
-			snprintf(meta.stop_reason, sizeof(meta.stop_reason), "%s", rc == -2 ? "watchdog" : "error");
+			fprintf(stderr, "run-bench: %s\n", r ? ctx->err : "out of memory");
+			snprintf(meta->stop_reason, sizeof(meta->stop_reason), "%s", rc == -2 ? "watchdog" : "error");
 			status = 1;
 			break;
 		}
@@ -1027,19 +1039,121 @@ int main(int argc, char **argv)
 				continue;
 			}
 			int m = 0;
-			for (int i = 0; i < nreps; i++)
-				if (reps[i]->cfg == c)
-					tp[m++] = reps[i]->throughput;
+			for (int i = 0; i < sw->nreps; i++)
+				if (sw->reps[i]->cfg == c)
+					tp[m++] = sw->reps[i]->throughput;
 			finished[c] = m >= SB_AUTO_MIN_REPS && sb_auto_stop(tp, m, SB_AUTO_MIN_REPS, SB_AUTO_MAX_REPS,
 									  SB_AUTO_REL, NULL);
 		}
 	}
-	for (int c = 0; c < ncfg; c++)
-		sb_cfg_aggregate(reps, nreps, c, meta.clock.granularity_ns, &stats[c]);
-	if (o->c2c && ncfg && !stop && !sb_stop_signal)
-		measure_c2c(o, &ctx, &meta, 1);
 	if (o->progress)
 		fputs("\r\033[K", stderr);
+	free(order);
+	free(nrep);
+	free(finished);
+	free(tp);
+	return status;
+}
+
+/*
+ * Move the finished folder (dir) to its place: results/<run_id> (next free
+ * name) with results/latest pointing at it when complete; or --out, which
+ * replaces a previous result (or an empty folder) whole: it is moved aside,
+ * the new one moved in, then the old one deleted.  final gets the place.
+ * 0, or -1 (reported).
+ */
+static int publish(const sb_opts_t *o, const sb_meta_t *meta, const char *dir, char *final, size_t flen)
+{
+	if (!o->out[0]) {
+		snprintf(final, flen, "%s/%s", o->results_dir, meta->run_id);
+		for (int i = 2; access(final, F_OK) == 0 && i < 100; i++)
+			snprintf(final, flen, "%s/%s-%d", o->results_dir, meta->run_id, i);
+		if (rename(dir, final) != 0) {
+			fprintf(stderr, "run-bench: cannot rename %s to %s: %s\n", dir, final, strerror(errno));
+			return -1;
+		}
+		if (meta->complete) {
+			char link[PATH_MAX + 16], tmp[PATH_MAX + 16];
+			const char *base = strrchr(final, '/') + 1;
+			snprintf(link, sizeof(link), "%s/latest", o->results_dir);
+			snprintf(tmp, sizeof(tmp), "%s/.latest.tmp", o->results_dir);
+			unlink(tmp);
+			if (symlink(base, tmp) != 0 || rename(tmp, link) != 0)
+				fprintf(stderr, "run-bench: warning: cannot update %s\n", link);
+		}
+		return 0;
+	}
+	char old[2 * PATH_MAX + 96], parent[PATH_MAX];
+	int st = out_state(o->out);
+	snprintf(final, flen, "%s", o->out);
+	parent_of(o->out, parent, sizeof(parent));
+	snprintf(old, sizeof(old), "%s/.%s.old-%d", parent, meta->run_id, (int)getpid());
+	if (st == OUT_FOREIGN || st == OUT_BAD) {
+		fprintf(stderr, "run-bench: %s changed during the run and is not a result folder; the results "
+				"stay in %s\n", o->out, dir);
+		return -1;
+	}
+	if (st != OUT_NEW && rename(o->out, old) != 0) {
+		fprintf(stderr, "run-bench: cannot move the old %s aside: %s; the results stay in %s\n", o->out,
+			strerror(errno), dir);
+		return -1;
+	}
+	if (rename(dir, o->out) != 0) {
+		fprintf(stderr, "run-bench: cannot rename %s to %s: %s\n", dir, o->out, strerror(errno));
+		return -1;
+	}
+	if (st != OUT_NEW && remove_tree(old) != 0)
+		fprintf(stderr, "run-bench: warning: cannot remove the previous result %s\n", old);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sb_opts_t *o = calloc(1, sizeof(*o));
+	sb_runctx_t ctx;
+	sb_meta_t meta;
+	sweep_t sw;
+	char dir[2 * PATH_MAX + 64], final[2 * PATH_MAX + 128];
+
+	if (!o)
+		return 1;
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&meta, 0, sizeof(meta));
+	memset(&sw, 0, sizeof(sw));
+	ctx.tsc_offset_ns = NAN;
+	meta.tsc_offset_after_ns = NAN; /* measured only when locks ran after --c2c */
+	ctx.o = o;
+	parse_opts(argc, argv, o, &ctx);
+	if (check_plan(o, &ctx))
+		return 0;
+	if (setup_measurement(o, &ctx, &meta) != 0)
+		return 1;
+	if (o->c2c)
+		measure_c2c(o, &ctx, &meta, 0);
+	ctx.runner_pu = pin_runner(o, &ctx);
+
+	sw.ncfg = o->nlocks * o->ntcounts;
+	sw.cfgs = calloc((size_t)sw.ncfg + 1, sizeof(*sw.cfgs));
+	sw.stats = calloc((size_t)sw.ncfg + 1, sizeof(*sw.stats));
+	if (!sw.cfgs || !sw.stats)
+		return 1;
+	for (int l = 0; l < o->nlocks; l++)
+		for (int t = 0; t < o->ntcounts; t++)
+			sw.cfgs[l * o->ntcounts + t] = (sb_cfg_t){o->locks[l], o->tcounts[t]};
+	meta.nconfigs = meta.ncfg = sw.ncfg;
+	meta.cfgs = sw.cfgs;
+	meta.cfg_stats = sw.stats;
+	meta.repeat_auto = o->repeat == 0;
+	if (make_folder(o, &meta, dir, sizeof(dir)) != 0)
+		return 1;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	int status = run_sweep(o, &ctx, &meta, &sw);
+	for (int c = 0; c < sw.ncfg; c++)
+		sb_cfg_aggregate(sw.reps, sw.nreps, c, meta.clock.granularity_ns, &sw.stats[c]);
+	if (o->c2c && sw.ncfg && !status && !sb_stop_signal)
+		measure_c2c(o, &ctx, &meta, 1);
 	if (sb_stop_signal) {
 		snprintf(meta.stop_reason, sizeof(meta.stop_reason), "%s",
 			 sb_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -1049,53 +1163,10 @@ int main(int argc, char **argv)
 	}
 	meta.complete = status == 0;
 
-	if (ncfg)
-		print_summary(o, cfgs, stats, ncfg, &meta, ctx.tsc_offset_ns);
-	if (sb_results_write(dir, &ctx, &meta, reps, nreps) != 0)
+	if (sw.ncfg)
+		print_summary(o, sw.cfgs, sw.stats, sw.ncfg, &meta, ctx.tsc_offset_ns);
+	if (sb_results_write(dir, &ctx, &meta, sw.reps, sw.nreps) != 0 || publish(o, &meta, dir, final, sizeof(final)) != 0)
 		return 1;
-	char final[2 * PATH_MAX + 128];
-	if (in_results) {
-		snprintf(final, sizeof(final), "%s/%s", o->results_dir, meta.run_id);
-		for (int i = 2; access(final, F_OK) == 0 && i < 100; i++)
-			snprintf(final, sizeof(final), "%s/%s-%d", o->results_dir, meta.run_id, i);
-		if (rename(dir, final) != 0) {
-			fprintf(stderr, "run-bench: cannot rename %s to %s: %s\n", dir, final, strerror(errno));
-			return 1;
-		}
-		if (meta.complete) {
-			char link[PATH_MAX + 16], tmp[PATH_MAX + 16];
-			const char *base = strrchr(final, '/') + 1;
-			snprintf(link, sizeof(link), "%s/latest", o->results_dir);
-			snprintf(tmp, sizeof(tmp), "%s/.latest.tmp", o->results_dir);
-			unlink(tmp);
-			if (symlink(base, tmp) != 0 || rename(tmp, link) != 0)
-				fprintf(stderr, "run-bench: warning: cannot update %s\n", link);
-		}
-	} else {
-		/* Replace a previous result (or an empty folder) whole: move it aside,
-		 * move the new one in, then delete the old one. */
-		char old[2 * PATH_MAX + 96], parent[PATH_MAX];
-		int st = out_state(o->out);
-		snprintf(final, sizeof(final), "%s", o->out);
-		parent_of(o->out, parent, sizeof(parent));
-		snprintf(old, sizeof(old), "%s/.%s.old-%d", parent, meta.run_id, (int)getpid());
-		if (st == OUT_FOREIGN || st == OUT_BAD) {
-			fprintf(stderr, "run-bench: %s changed during the run and is not a result folder; the results "
-					"stay in %s\n", o->out, dir);
-			return 1;
-		}
-		if (st != OUT_NEW && rename(o->out, old) != 0) {
-			fprintf(stderr, "run-bench: cannot move the old %s aside: %s; the results stay in %s\n", o->out,
-				strerror(errno), dir);
-			return 1;
-		}
-		if (rename(dir, o->out) != 0) {
-			fprintf(stderr, "run-bench: cannot rename %s to %s: %s\n", dir, o->out, strerror(errno));
-			return 1;
-		}
-		if (st != OUT_NEW && remove_tree(old) != 0)
-			fprintf(stderr, "run-bench: warning: cannot remove the previous result %s\n", old);
-	}
 	printf("results: %s%s\n", final, meta.complete ? "" : " (incomplete)");
 	fflush(stdout);
 	draw_plots(o, final);
@@ -1108,7 +1179,7 @@ int main(int argc, char **argv)
 		printf("a full sweep (--lock=all --repeat=5 --duration=1s, same thread counts) would take about %.0f min\n",
 		       full / 60);
 	}
-	if (failed) {
+	if (sw.failed) {
 		fprintf(stderr, "run-bench: FAILURE: mutual exclusion violated by a real lock\n");
 		return 1;
 	}
