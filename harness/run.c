@@ -517,53 +517,47 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
 	free(x);
 }
 
-int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int rep, sb_rep_t *r)
+/* The lock arena of one repetition (see arena_alloc). */
+typedef struct arena {
+	char *mem;
+	size_t size, ds_size;
+	int node;
+} arena_t;
+
+/*
+ * The arena: per lock instance, the lock, its protected lines, its guard
+ * (with the exclusive-release record) and its shared-release record, each on
+ * their own lines, all on the lock's node, first touched here and its real
+ * node read back; the data structure (hashtable, list) beside it on the same
+ * node.  Fills b->inst; 0, or -1 with ctx->err set.
+ */
+static int arena_alloc(sb_runctx_t *ctx, const sb_lock_impl_t *im, sb_bench_t *b, arena_t *A, sb_rep_t *r)
 {
-	const sb_opts_t *o = ctx->o;
-	const sb_lock_impl_t *im = lock->impl;
-	runner_t R;
-	int *pus = need(calloc((size_t)threads, sizeof(int)));
-	int rc = 0;
-
-	memset(r, 0, sizeof(*r));
-	memset(&R, 0, sizeof(R));
-	int ov = sb_plan(ctx->topo, &o->placement, threads, pus, ctx->err, sizeof(ctx->err));
-	if (ov < 0) {
-		free(pus);
-		return -1;
-	}
-	r->lock = lock;
-	r->threads = threads;
-	r->rep = rep;
-	r->oversubscribed = ov == 1;
-	r->lock_node = o->lock_node >= 0 ? o->lock_node : sb_topo_pu_node(ctx->topo, pus[0]);
-
-	/*
-	 * The arena: per lock instance, the lock, its protected lines, its guard
-	 * (with the exclusive-release record) and its shared-release record,
-	 * each on their own lines, all on the lock's node; the data structure
-	 * (hashtable, list) beside it on the same node.
-	 */
 	const sb_workload_t *wl = ctx->wl;
 	int ninst = wl->nlocks > 0 ? wl->nlocks : 1, K = wl->cs_lines;
 	size_t lock_sz = round_up(im->lock_size, SB_CACHELINE);
 	size_t data_sz = round_up((size_t)(K > 0 ? K : 1) * SB_DATA_LINE, SB_CACHELINE);
 	size_t inst_sz = lock_sz + data_sz + sizeof(sb_guard_t) + sizeof(sb_rw_rec_t);
-	size_t arena_sz = round_up(inst_sz * (size_t)ninst, 4096);
-	char *arena = alloc_on_node(arena_sz, r->lock_node);
-	R.b.inst = calloc((size_t)ninst, sizeof(sb_inst_t));
-	if (!arena || !R.b.inst) {
-		free(pus);
-		return snprintf(ctx->err, sizeof(ctx->err), "cannot allocate lock memory on node %d", r->lock_node), -1;
+
+	A->node = r->lock_node;
+	A->size = round_up(inst_sz * (size_t)ninst, 4096);
+	A->mem = alloc_on_node(A->size, A->node);
+	b->inst = calloc((size_t)ninst, sizeof(sb_inst_t));
+	if (!A->mem || !b->inst) {
+		if (A->mem)
+			free_on_node(A->mem, A->size, A->node);
+		free(b->inst);
+		snprintf(ctx->err, sizeof(ctx->err), "cannot allocate lock memory on node %d", A->node);
+		return -1;
 	}
-	memset(arena, 0, arena_sz); /* first touch */
-	r->lock_node_real = page_node(arena);
-	size_t ds_sz = wl->ds == SB_DS_HASHTABLE ? SB_CACHELINE + sb_ht_mem_size(wl->ds_keys)
-		     : wl->ds == SB_DS_LIST	 ? SB_CACHELINE + sb_list_mem_size(wl->ds_keys)
-						 : 0;
+	memset(A->mem, 0, A->size); /* first touch */
+	r->lock_node_real = page_node(A->mem);
+	A->ds_size = wl->ds == SB_DS_HASHTABLE ? SB_CACHELINE + sb_ht_mem_size(wl->ds_keys)
+		   : wl->ds == SB_DS_LIST      ? SB_CACHELINE + sb_list_mem_size(wl->ds_keys)
+					       : 0;
 	for (int k = 0; k < ninst; k++) {
-		char *base = arena + (size_t)k * inst_sz;
-		sb_inst_t *in = &R.b.inst[k];
+		char *base = A->mem + (size_t)k * inst_sz;
+		sb_inst_t *in = &b->inst[k];
 		in->lock = base;
 		in->guard = (sb_guard_t *)(void *)(base + lock_sz + data_sz);
 		in->rw = (sb_rw_rec_t *)(void *)(base + lock_sz + data_sz + sizeof(sb_guard_t));
@@ -574,9 +568,9 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 			in->line0 = (volatile uint64_t *)(void *)(base + lock_sz);
 			in->rest = in->line0 + SB_DATA_LINE / sizeof(uint64_t);
 		}
-		if (ds_sz) {
-			char *d = need(alloc_on_node(ds_sz, r->lock_node));
-			memset(d, 0, ds_sz);
+		if (A->ds_size) {
+			char *d = need(alloc_on_node(A->ds_size, A->node));
+			memset(d, 0, A->ds_size);
 			if (wl->ds == SB_DS_HASHTABLE) {
 				in->ht = (sb_ht_t *)(void *)d;
 				sb_ht_init(in->ht, wl->ds_keys, d + SB_CACHELINE);
@@ -587,42 +581,48 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		}
 		im->init(in->lock);
 	}
-	R.b.lock = R.b.inst[0].lock;
-	R.b.guard = R.b.inst[0].guard;
-	R.b.ninst = ninst;
-	R.b.general = ctx->general;
-	R.b.rw = (lock->flags & SB_F_RW) != 0;
-	R.b.rw_reads = R.b.rw && ctx->general && sb_workload_has_reads(wl);
-	R.b.cs_lines = K;
-	R.b.cs_ticks = sb_ns_to_ticks((double)wl->cs_ns);
-	R.b.stamp_ticks = ctx->stamp_ticks;
-	sb_delay_cal_init(&R.b.delay, 1.0, ctx->stamp_ticks); /* thread 0 measures the loop (sb_worker_begin) */
-	R.b.hold_limit_ticks = sb_ns_to_ticks((double)wl->hold_limit_ns);
-	R.b.ds = wl->ds;
-	if (wl->ds != SB_DS_NONE)
-		sb_ds_mix_init(&R.b.mix, wl);
-	R.b.wl = wl;
-	R.b.seed = ctx->o->seed ^ ((uint64_t)rep << 32) ^ (uint64_t)threads;
-	R.b.rt = &R;
+	b->ninst = ninst;
+	b->lock = b->inst[0].lock;
+	b->guard = b->inst[0].guard;
+	b->cs_lines = K;
+	return 0;
+}
 
-	/* Per-thread state: nodes on the thread's own node, results, histograms. */
-	size_t node_sz = round_up(im->node_size, SB_CACHELINE);
+static void arena_free(sb_bench_t *b, arena_t *A)
+{
+	for (int k = 0; k < b->ninst && A->ds_size; k++) {
+		sb_inst_t *in = &b->inst[k];
+		free_on_node(in->ht ? (void *)in->ht : (void *)in->list, A->ds_size, A->node);
+	}
+	free(b->inst);
+	free_on_node(A->mem, A->size, A->node);
+}
+
+/* Per-thread state: queue nodes on the thread's own node, results,
+ * histograms (first touched by the worker itself, sb_worker_begin). */
+static void workers_alloc(runner_t *R, const int *pus, int threads)
+{
+	sb_bench_t *b = &R->b;
+	const sb_runctx_t *ctx = R->ctx;
+	const sb_workload_t *wl = ctx->wl;
+	size_t node_sz = round_up(R->im->node_size, SB_CACHELINE);
 	int track_pairs = threads <= SB_PAIR_MAX_THREADS;
 	int reads = ctx->general && sb_workload_has_reads(wl);
-	R.b.nthreads = threads;
-	R.b.ns_per_tick = ctx->ns_per_tick;
-	R.b.nodes = need(calloc((size_t)threads, sizeof(void *)));
-	R.b.w = need(aligned_alloc(SB_CACHELINE, sizeof(sb_worker_t) * (size_t)threads));
-	R.th = need(calloc((size_t)threads, sizeof(pthread_t)));
-	R.wc = need(calloc((size_t)threads, sizeof(*R.wc)));
-	memset(R.b.w, 0, sizeof(sb_worker_t) * (size_t)threads);
+
+	b->nthreads = threads;
+	b->nodes = need(calloc((size_t)threads, sizeof(void *)));
+	b->w = need(aligned_alloc(SB_CACHELINE, sizeof(sb_worker_t) * (size_t)threads));
+	R->th = need(calloc((size_t)threads, sizeof(pthread_t)));
+	R->wc = need(calloc((size_t)threads, sizeof(*R->wc)));
+	memset(b->w, 0, sizeof(sb_worker_t) * (size_t)threads);
 	for (int i = 0; i < threads; i++) {
-		sb_worker_t *w = &R.b.w[i];
-		R.b.nodes[i] = need(alloc_on_node(node_sz, sb_topo_pu_node(ctx->topo, pus[i])));
+		sb_worker_t *w = &b->w[i];
+		b->nodes[i] = need(alloc_on_node(node_sz, sb_topo_pu_node(ctx->topo, pus[i])));
+		memset(b->nodes[i], 0, node_sz);
 		w->h_ho_w = need(malloc(sizeof(sb_hist_t)));
 		w->h_acquire = need(malloc(sizeof(sb_hist_t)));
 		w->h_hold = need(malloc(sizeof(sb_hist_t)));
-		if (R.b.rw_reads)
+		if (b->rw_reads)
 			w->h_ho_r = need(malloc(sizeof(sb_hist_t)));
 		if (reads)
 			w->h_acq_read = need(malloc(sizeof(sb_hist_t)));
@@ -630,119 +630,26 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 			w->pair_count = need(malloc((size_t)threads * sizeof(uint32_t)));
 			w->pair_hist = need(malloc((size_t)threads * SB_PHIST_N * sizeof(uint32_t)));
 		}
-		if (R.b.general) {
+		if (b->general) {
 			w->think = need(aligned_alloc(SB_CACHELINE, round_up(sizeof(sb_think_t), SB_CACHELINE)));
-			w->tally = need(calloc((size_t)ninst, sizeof(int64_t)));
+			w->tally = need(calloc((size_t)b->ninst, sizeof(int64_t)));
 			sb_think_init(w->think, wl);
 		}
-		memset(R.b.nodes[i], 0, node_sz);
 		w->pu = pus[i];
 		w->node = sb_run_thread_node(ctx, pus[i]);
+		R->wc[i].r = R;
+		R->wc[i].tid = (unsigned)i;
 	}
-	R.ctx = ctx;
-	R.im = im;
-	R.pus = pus;
-	R.b.base_ticks = sb_tick_start();
+}
 
-	uint64_t t_start = sb_now_ns();
-	uint64_t budget = (o->warmup_ns + o->duration_ns + o->timed_ns) * 3 + 10000000000ull;
-	for (int i = 0; i < threads; i++) {
-		R.wc[i].r = &R;
-		R.wc[i].tid = (unsigned)i;
-		if (pthread_create(&R.th[i], NULL, worker_main, &R.wc[i]) != 0) {
-			fprintf(stderr, "run-bench: cannot create thread %d of %d\n", i, threads);
-			exit(1);
-		}
-	}
-	/* Pairs with each worker's release increment of ready. */
-	while (atomic_load_explicit(&R.b.ready, memory_order_acquire) < threads) {
-		if (sb_now_ns() - t_start > budget) {
-			rc = -2;
-			goto out;
-		}
-		usleep(200);
-	}
-	for (int i = 0; i < threads; i++)
-		if (!R.b.w[i].bind_ok) {
-			snprintf(ctx->err, sizeof(ctx->err), "thread %d not bound to PU %d: %s", i, pus[i],
-				 R.b.w[i].bind_err);
-			rc = -1;
-		}
-	r->delay_ns_per_iter = ctx->needs_delay_loop ? sb_ns_per_tick() / R.b.delay.iters_per_tick : NAN;
-	if (rc == 0) {
-		/* Pairs with the workers' acquire load in their start loop. */
-		atomic_store_explicit(&R.b.phase, SB_PH_WARMUP, memory_order_release);
-		rc = nap(o->warmup_ns) == 0 ? 0 : -3;
-	}
-	if (rc == 0) {
-		uint64_t st0 = read_steal_ticks();
-		uint64_t m0 = sb_now_ns();
-		atomic_store_explicit(&R.b.phase, SB_PH_MEASURE, memory_order_relaxed);
-		int stopped = nap(o->duration_ns);
-		uint64_t m1 = sb_now_ns();
-		uint64_t st1 = read_steal_ticks();
-		long hz = sysconf(_SC_CLK_TCK);
-		r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0)
-				      ? NAN
-				      : (double)(st1 - st0) * 1000.0 / (double)hz;
-		r->duration_s = (double)(m1 - m0) / 1e9;
-		if (stopped)
-			rc = -3;
-	}
-	if (rc == 0 && o->timed_ns > 0) {
-		atomic_store_explicit(&R.b.phase, SB_PH_SETTLE, memory_order_relaxed);
-		/* TIMED starts when every worker has left the window and writes
-		 * release records (or after one more timed length, when threads
-		 * outnumber PUs and a queue lock lets them out one scheduler slice at
-		 * a time). */
-		uint64_t tw = sb_now_ns();
-		int all_in;
-		/* Acquire: pairs with each worker's release increment in enter_settle(),
-		 * after which its acq_measured is final. */
-		while (!(all_in = atomic_load_explicit(&R.b.timed, memory_order_acquire) >= threads) &&
-		       sb_now_ns() - tw < o->timed_ns && !sb_stop_signal)
-			usleep(100);
-		uint64_t window_acq = 0;
-		for (int i = 0; i < threads && all_in; i++)
-			window_acq += R.b.w[i].acq_measured;
-		/* Workers still in the window (oversubscribed): time every acquisition. */
-		sb_sampling_t sm = {1, 1};
-		if (all_in)
-			sm = sb_sampling(window_acq, r->duration_s, (double)o->timed_ns / 1e9, ctx->stamp_cost_ns,
-					 !ctx->general);
-		R.b.sample_every = sm.every;
-		R.b.stamp_mask = sm.gate - 1;
-		r->sample_every = sm.every;
-		r->stamp_every = sm.gate;
-		uint64_t t0 = sb_now_ns();
-		/* Release: publishes sample_every; pairs with the workers' acquire fence
-		 * in timed_sample_every(). */
-		atomic_store_explicit(&R.b.phase, SB_PH_TIMED, memory_order_release);
-		int stopped = nap(o->timed_ns);
-		r->timed_s = (double)(sb_now_ns() - t0) / 1e9;
-		r->timed = 1;
-		if (stopped)
-			rc = -3;
-	}
-	atomic_store_explicit(&R.b.phase, SB_PH_STOP, memory_order_relaxed);
-	atomic_store_explicit(&sb_spin_drain, 1, memory_order_relaxed); /* nothing is measured now */
-	/* Pairs with each worker's release increment of done: its results are visible. */
-	while (atomic_load_explicit(&R.b.done, memory_order_acquire) < threads) {
-		if (sb_now_ns() - t_start > budget) {
-			rc = -2;
-			goto out;
-		}
-		usleep(200);
-	}
-	for (int i = 0; i < threads; i++)
-		pthread_join(R.th[i], NULL);
-	atomic_store_explicit(&sb_spin_drain, 0, memory_order_relaxed);
-	if (rc == 0)
-		sb_rep_reduce(&R.b, ctx, r);
+static void workers_free(runner_t *R, const int *pus)
+{
+	sb_bench_t *b = &R->b;
+	size_t node_sz = round_up(R->im->node_size, SB_CACHELINE);
 
-	for (int i = 0; i < threads; i++) {
-		sb_worker_t *w = &R.b.w[i];
-		free_on_node(R.b.nodes[i], node_sz, sb_topo_pu_node(ctx->topo, pus[i]));
+	for (int i = 0; i < b->nthreads; i++) {
+		sb_worker_t *w = &b->w[i];
+		free_on_node(b->nodes[i], node_sz, sb_topo_pu_node(R->ctx->topo, pus[i]));
 		free(w->h_ho_w);
 		free(w->h_ho_r);
 		free(w->h_acquire);
@@ -753,20 +660,171 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		free(w->think);
 		free(w->tally);
 	}
-	for (int k = 0; k < ninst && ds_sz; k++) {
-		sb_inst_t *in = &R.b.inst[k];
-		free_on_node(in->ht ? (void *)in->ht : (void *)in->list, ds_sz, r->lock_node);
+	free(b->nodes);
+	free(b->w);
+	free(R->th);
+	free(R->wc);
+}
+
+/*
+ * The phases, once every worker is ready: warm-up, the measured window, the
+ * latency phase (SETTLE until every worker has left the window, then TIMED
+ * with the sampling chosen from the window), stop.  The runner sleeps
+ * through each phase in one nanosleep.  Fills the window's and the latency
+ * phase's lengths and steal.  0, or -3 when a stop signal arrived.
+ */
+static int drive_phases(runner_t *R, sb_rep_t *r)
+{
+	const sb_opts_t *o = R->ctx->o;
+	sb_bench_t *b = &R->b;
+	int threads = b->nthreads;
+
+	/* Pairs with the workers' acquire load in their start loop. */
+	atomic_store_explicit(&b->phase, SB_PH_WARMUP, memory_order_release);
+	if (nap(o->warmup_ns) != 0)
+		return -3;
+	uint64_t st0 = read_steal_ticks();
+	uint64_t m0 = sb_now_ns();
+	atomic_store_explicit(&b->phase, SB_PH_MEASURE, memory_order_relaxed);
+	int stopped = nap(o->duration_ns);
+	uint64_t m1 = sb_now_ns();
+	uint64_t st1 = read_steal_ticks();
+	long hz = sysconf(_SC_CLK_TCK);
+	r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0) ? NAN : (double)(st1 - st0) * 1000.0 / (double)hz;
+	r->duration_s = (double)(m1 - m0) / 1e9;
+	if (stopped)
+		return -3;
+	if (o->timed_ns == 0)
+		return 0;
+	atomic_store_explicit(&b->phase, SB_PH_SETTLE, memory_order_relaxed);
+	/* TIMED starts when every worker has left the window and writes release
+	 * records (or after one more timed length, when threads outnumber PUs and
+	 * a queue lock lets them out one scheduler slice at a time). */
+	uint64_t tw = sb_now_ns();
+	int all_in;
+	/* Acquire: pairs with each worker's release increment in enter_settle(),
+	 * after which its acq_measured is final. */
+	while (!(all_in = atomic_load_explicit(&b->timed, memory_order_acquire) >= threads) &&
+	       sb_now_ns() - tw < o->timed_ns && !sb_stop_signal)
+		usleep(100);
+	uint64_t window_acq = 0;
+	for (int i = 0; i < threads && all_in; i++)
+		window_acq += b->w[i].acq_measured;
+	/* Workers still in the window (oversubscribed): time every acquisition. */
+	sb_sampling_t sm = {1, 1};
+	if (all_in)
+		sm = sb_sampling(window_acq, r->duration_s, (double)o->timed_ns / 1e9, R->ctx->stamp_cost_ns,
+				 !R->ctx->general);
+	b->sample_every = sm.every;
+	b->stamp_mask = sm.gate - 1;
+	r->sample_every = sm.every;
+	r->stamp_every = sm.gate;
+	uint64_t t0 = sb_now_ns();
+	/* Release: publishes sample_every; pairs with the workers' acquire load
+	 * in timed_sample_every(). */
+	atomic_store_explicit(&b->phase, SB_PH_TIMED, memory_order_release);
+	stopped = nap(o->timed_ns);
+	r->timed_s = (double)(sb_now_ns() - t0) / 1e9;
+	r->timed = 1;
+	return stopped ? -3 : 0;
+}
+
+/*
+ * Wait for a counter of the workers to reach threads; -2 when the
+ * repetition's watchdog budget runs out first.  Acquire: pairs with each
+ * worker's release increment.
+ */
+static int await(atomic_int *counter, int threads, uint64_t t_start, uint64_t budget)
+{
+	while (atomic_load_explicit(counter, memory_order_acquire) < threads) {
+		if (sb_now_ns() - t_start > budget)
+			return -2;
+		usleep(200);
 	}
-	free(R.b.inst);
-	free(R.b.nodes);
-	free(R.b.w);
-	free(R.th);
-	free(R.wc);
-	free_on_node(arena, arena_sz, r->lock_node);
+	return 0;
+}
+
+int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int rep, sb_rep_t *r)
+{
+	const sb_opts_t *o = ctx->o;
+	runner_t R;
+	arena_t A;
+	int *pus = need(calloc((size_t)threads, sizeof(int)));
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(&R, 0, sizeof(R));
+	memset(&A, 0, sizeof(A));
+	int ov = sb_plan(ctx->topo, &o->placement, threads, pus, ctx->err, sizeof(ctx->err));
+	if (ov < 0) {
+		free(pus);
+		return -1;
+	}
+	r->lock = lock;
+	r->threads = threads;
+	r->rep = rep;
+	r->oversubscribed = ov == 1;
+	r->lock_node = o->lock_node >= 0 ? o->lock_node : sb_topo_pu_node(ctx->topo, pus[0]);
+	R.ctx = ctx;
+	R.im = lock->impl;
+	R.pus = pus;
+	if (arena_alloc(ctx, R.im, &R.b, &A, r) != 0) {
+		free(pus);
+		return -1;
+	}
+	const sb_workload_t *wl = ctx->wl;
+	R.b.general = ctx->general;
+	R.b.rw = (lock->flags & SB_F_RW) != 0;
+	R.b.rw_reads = R.b.rw && ctx->general && sb_workload_has_reads(wl);
+	R.b.cs_ticks = sb_ns_to_ticks((double)wl->cs_ns);
+	R.b.stamp_ticks = ctx->stamp_ticks;
+	sb_delay_cal_init(&R.b.delay, 1.0, ctx->stamp_ticks); /* thread 0 measures the loop (sb_worker_begin) */
+	R.b.hold_limit_ticks = sb_ns_to_ticks((double)wl->hold_limit_ns);
+	R.b.ds = wl->ds;
+	if (wl->ds != SB_DS_NONE)
+		sb_ds_mix_init(&R.b.mix, wl);
+	R.b.wl = wl;
+	R.b.seed = o->seed ^ ((uint64_t)rep << 32) ^ (uint64_t)threads;
+	R.b.ns_per_tick = ctx->ns_per_tick;
+	R.b.rt = &R;
+	workers_alloc(&R, pus, threads);
+	R.b.base_ticks = sb_tick_start();
+
+	uint64_t t_start = sb_now_ns();
+	uint64_t budget = (o->warmup_ns + o->duration_ns + o->timed_ns) * 3 + 10000000000ull;
+	for (int i = 0; i < threads; i++)
+		if (pthread_create(&R.th[i], NULL, worker_main, &R.wc[i]) != 0) {
+			fprintf(stderr, "run-bench: cannot create thread %d of %d\n", i, threads);
+			exit(1);
+		}
+	if ((rc = await(&R.b.ready, threads, t_start, budget)) != 0)
+		goto watchdog;
+	for (int i = 0; i < threads; i++)
+		if (!R.b.w[i].bind_ok) {
+			snprintf(ctx->err, sizeof(ctx->err), "thread %d not bound to PU %d: %s", i, pus[i],
+				 R.b.w[i].bind_err);
+			rc = -1;
+		}
+	r->delay_ns_per_iter = ctx->needs_delay_loop ? sb_ns_per_tick() / R.b.delay.iters_per_tick : NAN;
+	if (rc == 0)
+		rc = drive_phases(&R, r);
+	atomic_store_explicit(&R.b.phase, SB_PH_STOP, memory_order_relaxed);
+	atomic_store_explicit(&sb_spin_drain, 1, memory_order_relaxed); /* nothing is measured now */
+	if (await(&R.b.done, threads, t_start, budget) != 0) {
+		rc = -2;
+		goto watchdog;
+	}
+	for (int i = 0; i < threads; i++)
+		pthread_join(R.th[i], NULL);
+	atomic_store_explicit(&sb_spin_drain, 0, memory_order_relaxed);
+	if (rc == 0)
+		sb_rep_reduce(&R.b, ctx, r);
+	workers_free(&R, pus);
+	arena_free(&R.b, &A);
 	free(pus);
 	return rc;
-out:
-	/* Watchdog: workers are stuck; their memory stays, the process exits. */
+watchdog:
+	/* Workers are stuck; their memory stays, the process exits. */
 	snprintf(ctx->err, sizeof(ctx->err), "watchdog: lock %s, %d threads, placement %s did not finish in %.0f s",
 		 lock->name, threads, o->placement_str, (double)budget / 1e9);
 	return rc;
