@@ -65,7 +65,8 @@ static inline uint32_t sb_guard_word_last(uint64_t word)
 }
 
 /*
- * Enter an exclusive section as thread `mark` (id + 1, at most 65535).
+ * Enter an exclusive section as thread `mark` (id + 1; SB_MAX_THREADS keeps
+ * it below 65536).
  * Returns the word as found (its `last` says who released before), which
  * sb_guard_leave needs.
  */

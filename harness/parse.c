@@ -158,7 +158,7 @@ static int thread_value(const char *p, const char *end, int max_pus, int *out)
 	} else if (parse_u64_range(p, end, &v) != 0) {
 		return -1;
 	}
-	if (v < 1 || v > SB_PARSE_MAX_THREADS)
+	if (v < 1 || v > SB_MAX_THREADS)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -166,7 +166,7 @@ static int thread_value(const char *p, const char *end, int max_pus, int *out)
 
 int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n)
 {
-	unsigned char seen[SB_PARSE_MAX_THREADS + 1];
+	unsigned char seen[SB_MAX_THREADS + 1];
 	const char *p = s;
 	int count = 0;
 
@@ -203,44 +203,9 @@ int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n)
 	if (count > cap)
 		return -1;
 	count = 0;
-	for (int v = 1; v <= SB_PARSE_MAX_THREADS; v++)
+	for (int v = 1; v <= SB_MAX_THREADS; v++)
 		if (seen[v])
 			out[count++] = v;
-	*n = count;
-	return 0;
-}
-
-int sb_parse_name_list(const char *s, char out[][SB_PARSE_NAME_MAX], int cap, int *n)
-{
-	const char *p = s;
-	int count = 0;
-
-	if (!s || !*s)
-		return -1;
-	/* Validate everything before writing anything. */
-	for (;;) {
-		const char *q = p;
-		while (*q && *q != ',') {
-			if (*q < 0x21 || *q > 0x7e)
-				return -1;
-			q++;
-		}
-		if (q == p || q - p >= SB_PARSE_NAME_MAX)
-			return -1;
-		count++;
-		if (!*q)
-			break;
-		p = q + 1;
-	}
-	if (count > cap)
-		return -1;
-	p = s;
-	for (int i = 0; i < count; i++) {
-		size_t len = strcspn(p, ",");
-		memcpy(out[i], p, len);
-		out[i][len] = '\0';
-		p += len + 1;
-	}
 	*n = count;
 	return 0;
 }

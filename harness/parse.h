@@ -14,11 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest thread count / PU value accepted in a thread list. */
-#define SB_PARSE_MAX_THREADS 4096
-
-/* Size of one name buffer of sb_parse_name_list() (names up to 63 chars). */
-#define SB_PARSE_NAME_MAX 64
+/* The most threads a run takes: thread lists, --writers, and the guard's
+ * 16-bit marks (guard.h) all stay within it.  The one definition. */
+#define SB_MAX_THREADS 4096
 
 /*
  * Unsigned decimal: one or more digits [0-9] (leading zeros allowed), no sign,
@@ -48,21 +46,13 @@ int sb_parse_time_ns(const char *s, uint64_t *ns, int allow_zero);
 /*
  * Thread-count list: comma-separated elements, each N, "max", or a range
  * A-B whose ends are N or "max"; "max" stands for max_pus.  Every value must
- * be in 1..SB_PARSE_MAX_THREADS (4096), so "0" and "4097" are errors, and a
+ * be in 1..SB_MAX_THREADS (4096), so "0" and "4097" are errors, and a
  * use of "max" with max_pus out of that range is an error.  A-B with A > B
  * is an error, as are empty elements ("1,,2", "1,", ",1").  The result is
  * sorted ascending and de-duplicated into out[0..*n-1]; more than cap
  * distinct values is an error.  Example: "1,2,4-8,16" -> 1 2 4 5 6 7 8 16.
  */
 int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n);
-
-/*
- * Comma-separated names, in the order given, duplicates kept: each element
- * must be 1..63 characters of printable non-space ASCII (0x21..0x7e, except
- * ','), so empty elements ("a,,b", "a,", ""), spaces and over-long names are
- * errors, as are more than cap elements.  out[i] is NUL-terminated.
- */
-int sb_parse_name_list(const char *s, char out[][SB_PARSE_NAME_MAX], int cap, int *n);
 
 /*
  * Write a one-line error message into err (errlen bytes; nothing when err is

@@ -22,6 +22,9 @@
 
 volatile int sb_stop_signal;
 
+/* A thread's mark (id + 1) must fit the guard's 16-bit owner and last fields. */
+_Static_assert(SB_MAX_THREADS < 0xffff, "SB_MAX_THREADS must fit the guard's 16-bit marks");
+
 /* The runner's state of one repetition; workers reach it through b->rt. */
 typedef struct runner {
 	sb_bench_t b;

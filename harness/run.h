@@ -9,10 +9,10 @@
 
 #include "bench.h"
 #include "lockapi.h"
+#include "parse.h"
 #include "topo.h"
 #include "workload.h"
 
-#define SB_MAX_THREADS 4096 /* also bounded by the guard's 16-bit marks (guard.h) */
 #define SB_MAX_LOCKS 64
 #define SB_MAX_TCOUNTS 64
 

@@ -216,7 +216,7 @@ static int apply(sb_workload_t *w, int k, const char *val)
 		n.writers = -1;
 		break;
 	case K_WRITERS:
-		if (parse_int_range(val, 0, 4096, &n.writers) != 0)
+		if (parse_int_range(val, 0, SB_MAX_THREADS, &n.writers) != 0)
 			return -1;
 		n.read_ratio = -1;
 		break;

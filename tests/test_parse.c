@@ -162,44 +162,11 @@ static void test_double(void)
 	}
 }
 
-static void test_names(void)
-{
-	char out[4][SB_PARSE_NAME_MAX];
-	int n = 0;
-	char long63[64], long64[65];
-
-	memset(long63, 'a', 63);
-	long63[63] = '\0';
-	memset(long64, 'b', 64);
-	long64[64] = '\0';
-
-	sb_ok(sb_parse_name_list("mcs,ticket", out, 4, &n) == 0 && n == 2 && strcmp(out[0], "mcs") == 0 &&
-		      strcmp(out[1], "ticket") == 0,
-	      "names \"mcs,ticket\" -> mcs, ticket");
-	sb_ok(sb_parse_name_list("all", out, 4, &n) == 0 && n == 1 && strcmp(out[0], "all") == 0, "names \"all\"");
-	sb_ok(sb_parse_name_list("ttas-backoff,a,a", out, 4, &n) == 0 && n == 3 && strcmp(out[0], "ttas-backoff") == 0 &&
-		      strcmp(out[2], "a") == 0,
-	      "names: order and duplicates kept");
-	sb_ok(sb_parse_name_list(long63, out, 4, &n) == 0 && n == 1 && strlen(out[0]) == 63, "names: 63 chars fit");
-
-	static const char *const bad[] = {"", "a,,b", "a,", ",a", ",", "a b", "a,\tb", "a\n"};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		n = -3;
-		sb_ok(sb_parse_name_list(bad[i], out, 4, &n) == -1 && n == -3, "names bad[%zu] \"%s\" rejected", i,
-		      strpbrk(bad[i], "\t\n") ? "(with a control character)" : bad[i]);
-	}
-	sb_ok(sb_parse_name_list(long64, out, 4, &n) == -1, "names: 64 chars rejected");
-	sb_ok(sb_parse_name_list("a,b,c,d,e", out, 4, &n) == -1, "names: more than cap rejected");
-	sb_ok(sb_parse_name_list("a,b,c,d", out, 4, &n) == 0 && n == 4 && strcmp(out[3], "d") == 0, "names: exactly cap");
-	sb_ok(sb_parse_name_list(NULL, out, 4, &n) == -1, "names NULL rejected");
-}
-
 int main(void)
 {
 	test_u64();
 	test_time();
 	test_threads();
 	test_double();
-	test_names();
 	return sb_tap_done();
 }
