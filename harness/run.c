@@ -601,6 +601,19 @@ static void arena_free(sb_bench_t *b, arena_t *A)
 	free_on_node(A->mem, A->size, A->node);
 }
 
+/*
+ * A queue node sits this far into its page.  The lock arena starts on a
+ * page, so a node at a page's start shares its low 12 address bits with
+ * the lock word; Intel cores first match a load or RMW against older stores
+ * on those 12 bits and hold it until the full addresses are compared ("4K
+ * aliasing").  A node field stored at unlock then stalls the next lock's
+ * RMW on the lock word: measured on the development VM, clh 8.6 against
+ * 6.6 ns per uncontended acquisition, ck-clh 10.9 against 6.5 (both put
+ * their node's first field at offset 0).  Half a page is clear of the
+ * arena's first lines (lock, data, guard, records).
+ */
+#define SB_NODE_PAGE_OFFSET 2048
+
 /* Per-thread state: queue nodes on the thread's own node, results,
  * histograms (first touched by the worker itself, sb_worker_begin). */
 static void workers_alloc(runner_t *R, const int *pus, int threads)
@@ -620,7 +633,8 @@ static void workers_alloc(runner_t *R, const int *pus, int threads)
 	memset(b->w, 0, sizeof(sb_worker_t) * (size_t)threads);
 	for (int i = 0; i < threads; i++) {
 		sb_worker_t *w = &b->w[i];
-		b->nodes[i] = need(alloc_on_node(node_sz, sb_topo_pu_node(ctx->topo, pus[i])));
+		char *page = need(alloc_on_node(node_sz + SB_NODE_PAGE_OFFSET, sb_topo_pu_node(ctx->topo, pus[i])));
+		b->nodes[i] = page + SB_NODE_PAGE_OFFSET;
 		memset(b->nodes[i], 0, node_sz);
 		w->h_ho_w = need(malloc(sizeof(sb_hist_t)));
 		w->h_acquire = need(malloc(sizeof(sb_hist_t)));
@@ -652,7 +666,8 @@ static void workers_free(runner_t *R, const int *pus)
 
 	for (int i = 0; i < b->nthreads; i++) {
 		sb_worker_t *w = &b->w[i];
-		free_on_node(b->nodes[i], node_sz, sb_topo_pu_node(R->ctx->topo, pus[i]));
+		free_on_node((char *)b->nodes[i] - SB_NODE_PAGE_OFFSET, node_sz + SB_NODE_PAGE_OFFSET,
+			     sb_topo_pu_node(R->ctx->topo, pus[i]));
 		free(w->h_ho_w);
 		free(w->h_ho_r);
 		free(w->h_acquire);

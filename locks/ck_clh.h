@@ -6,6 +6,18 @@
  * lock holds ck's initial "unowned" node.  ck has no CLH trylock; the adapter
  * adds one with ck's own CAS: enqueue only when the tail node is not waiting
  * (the lock is free), so a failed attempt leaves the queue untouched.
+ *
+ * That CAS alone is not enough (ABA on the tail pointer, as in locks/clh.h):
+ * between our load of the tail node's flag and the CAS, other threads may
+ * enqueue a node behind that tail node Q, acquire, release, and one of them,
+ * having adopted Q at unlock, enqueue Q again, marked waiting.  The tail is Q
+ * once more, so the CAS succeeds, but behind a node whose owner holds (or
+ * waits for) the lock.  Once the CAS has succeeded we are in the queue for
+ * good, so the trylock then waits on Q exactly as ck_spinlock_clh_lock()
+ * waits on its predecessor, and returns true when Q is released.  This only
+ * happens when the trylock is preempted between the load and the CAS; a
+ * trylock may then wait behind a queue instead of failing, but mutual
+ * exclusion holds.
  */
 #ifndef SPINBENCH_LOCKS_CK_CLH_H
 #define SPINBENCH_LOCKS_CK_CLH_H
@@ -42,6 +54,11 @@ static inline void sb_ck_clh_lock(sb_ck_clh_t *l, sb_ck_clh_node_t *n)
 	ck_spinlock_clh_lock(&l->tail, n->mine);
 }
 
+/*
+ * True when the lock was free with nobody waiting and is now ours.  False
+ * when it was held or had waiters; then nothing changed.  In the ABA case of
+ * the head comment it waits for the predecessor before returning true.
+ */
 static inline bool sb_ck_clh_trylock(sb_ck_clh_t *l, sb_ck_clh_node_t *n)
 {
 	ck_spinlock_clh_t *tail = ck_pr_load_ptr(&l->tail);
@@ -51,9 +68,28 @@ static inline bool sb_ck_clh_trylock(sb_ck_clh_t *l, sb_ck_clh_node_t *n)
 		return false;
 	me->wait = true;
 	me->previous = tail;
+	/*
+	 * As in ck_spinlock_clh_lock(): orders me->wait = true before the CAS
+	 * that publishes `me`, for the successor that will spin on it.
+	 */
 	ck_pr_fence_store_atomic();
 	if (!ck_pr_cas_ptr(&l->tail, tail, me))
 		return false;
+	/*
+	 * We are enqueued behind `tail`.  Re-check its flag, waiting as
+	 * ck_spinlock_clh_lock() does: the load fence orders the CAS, which
+	 * read the tail value published after the fence_store_atomic of
+	 * whoever enqueued `tail`, before our loads of tail->wait, so we see
+	 * its current life's flag (1 in the ABA case), not an older 0.
+	 * Returns at once unless the ABA race hit.
+	 */
+	ck_pr_fence_load();
+	while (ck_pr_load_uint(&tail->wait) == true)
+		ck_pr_stall();
+	/*
+	 * As in ck_spinlock_clh_lock(): pairs with ck_pr_fence_unlock() in
+	 * the predecessor's ck_spinlock_clh_unlock().
+	 */
 	ck_pr_fence_lock();
 	return true;
 }
