@@ -86,6 +86,20 @@ static void rep_free(sb_rep_t *r)
 	free(r->h_hold);
 }
 
+/* Reduce the fake's workers as a repetition of `lock`: a 0.1 s window and a
+ * 0.05 s timed phase, steal unreadable. */
+static void reduce_as(fake_t *f, const sb_lock_desc_t *lock, sb_rep_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->lock = lock;
+	r->threads = 2;
+	r->duration_s = 0.1;
+	r->timed = 1;
+	r->timed_s = 0.05;
+	r->steal_ms = NAN;
+	sb_rep_reduce(&f->b, &f->ctx, r);
+}
+
 static void test_reduce_plain(sb_topo_t *topo)
 {
 	fake_t f;
@@ -114,14 +128,7 @@ static void test_reduce_plain(sb_topo_t *topo)
 	f.w[0].runq_delay_ns = 100000; /* 0.1 ms of a 100 ms window: not preempted */
 	f.w[1].runq_delay_ns = 200000;
 
-	memset(&r, 0, sizeof(r));
-	r.lock = ticket;
-	r.threads = 2;
-	r.duration_s = 0.1;
-	r.timed = 1;
-	r.timed_s = 0.05;
-	r.steal_ms = NAN;
-	sb_rep_reduce(&f.b, &f.ctx, &r);
+	reduce_as(&f, ticket, &r);
 	sb_ok(r.acquisitions == 1000 && fabs(r.throughput - 10000.0) < 1e-6, "throughput = 1000 / 0.1 s (%.1f)",
 	      r.throughput);
 	sb_ok(r.timed_phase_acq == 500 && fabs(r.timed_ops_s - 10000.0) < 1e-6,
@@ -145,14 +152,7 @@ static void test_reduce_plain(sb_topo_t *topo)
 	/* Not FIFO: no self-check.  A lost update and a preempted worker. */
 	f.g->word = 2497;
 	f.w[1].runq_delay_ns = 2000000; /* 2 ms of 100 ms */
-	memset(&r, 0, sizeof(r));
-	r.lock = ttas;
-	r.threads = 2;
-	r.duration_s = 0.1;
-	r.timed = 1;
-	r.timed_s = 0.05;
-	r.steal_ms = NAN;
-	sb_rep_reduce(&f.b, &f.ctx, &r);
+	reduce_as(&f, ttas, &r);
 	sb_ok(isnan(r.handoff_consistency), "ttas (not FIFO): handoff_consistency NA");
 	sb_ok(r.violations == 3, "the guard's counter 3 short of the writes: 3 violations (%llu)",
 	      (unsigned long long)r.violations);
