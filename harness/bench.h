@@ -37,6 +37,7 @@
 #include "guard.h"
 #include "handoff.h"
 #include "stats.h"
+#include "topo.h"
 #include "workload.h"
 
 enum sb_phase { SB_PH_WAIT, SB_PH_WARMUP, SB_PH_MEASURE, SB_PH_SETTLE, SB_PH_TIMED, SB_PH_STOP };
@@ -113,6 +114,10 @@ typedef struct sb_worker {
 	long invol_csw, vol_csw;          /* over the measured window */
 	uint64_t runq_delay_ns;           /* schedstat, over the measured window; UINT64_MAX if unreadable */
 	long long ctr[SB_CTR_MAX];        /* PAPI counters over the window (handoffs: the timed phase); -1 = NA */
+	/* the edges' baselines (worker.c) */
+	long ivcsw0, vcsw0;
+	uint64_t runq0;
+	sb_ctr_thread_t *ct;              /* this thread's PAPI event set, or NULL */
 	/* workloads (the general loop) */
 	uint64_t reads_measured, writes_measured; /* in the window */
 	sb_think_t *think;
@@ -153,10 +158,16 @@ typedef struct sb_bench {
 	SB_ALIGNED atomic_int done;  /* workers finished */
 	SB_ALIGNED atomic_int timed; /* workers that have left the window (entered SETTLE) */
 	sb_worker_t *w;
-	void *rt; /* the runner's own state (run.c), for the hooks below */
+	/* what the workers' runtime (worker.c) needs of the run */
+	const sb_topo_t *topo;
+	int virtual_nodes;       /* --virtual-nodes (hmcs cache groups follow them) */
+	int sched_fifo;          /* --sched=fifo: each worker sets itself SCHED_FIFO 1 */
+	int measure_delay;       /* thread 0 measures the busy loop (delays below 200 ns) */
+	void (*node_init)(void *node, unsigned tid); /* the lock's, before the phases */
 } sb_bench_t;
 
-/* Runner-side hooks the stamped worker calls outside measured loops. */
+/* The workers' runtime (worker.c), called by the stamped worker outside its
+ * measured loops. */
 void sb_worker_begin(sb_bench_t *b, unsigned tid); /* bind, verify, counters, announce ready */
 enum sb_edge { SB_WINDOW_START, SB_WINDOW_END, SB_TIMED_START, SB_TIMED_END };
 /* At each edge of the measured window and the timed phase: rusage, schedstat,

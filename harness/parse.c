@@ -223,3 +223,12 @@ void sb_seterr(char *err, size_t errlen, const char *fmt, ...)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
 }
+
+void *sb_need(void *p)
+{
+	if (!p) {
+		fputs("run-bench: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}

@@ -54,6 +54,10 @@ int sb_parse_time_ns(const char *s, uint64_t *ns, int allow_zero);
  */
 int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n);
 
+/* p, or (p NULL: out of memory) one line on stderr and exit 1: for the
+ * harness's set-up, where nothing sensible is left to do without memory. */
+void *sb_need(void *p);
+
 /*
  * Write a one-line error message into err (errlen bytes; nothing when err is
  * NULL or errlen 0): printf-style, newlines turned into blanks so that
