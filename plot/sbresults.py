@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -326,17 +327,52 @@ def gnuplot_cmd():
 GNUPLOT_HINT = "install gnuplot to draw them: sudo apt-get install -y gnuplot-nox"
 
 
-def gnuplot(script, args, outdir, stem):
-    """Run plot/<script> once for PNG and once for SVG into outdir/stem.*;
-    raise ResultError with gnuplot's first error line on failure."""
+# gnuplot takes a double-quoted string's backslash escapes and `command`
+# substitutions; a single-quoted one as written, but it cannot hold a quote
+# or a line break: those go in as double-quoted constants, joined with '.'.
+_GP_SEP = {"'": '"\'"', "\n": '"\\n"', "\r": '"\\r"'}
+
+
+def gp_value(v):
+    """v as a gnuplot constant that reads back as v: a bool or int as an
+    integer, a float as a number (None and NaN as NaN), anything else as a
+    string, every character as written (quotes, backslashes, backquotes,
+    @, line breaks)."""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int):
+        return str(v)
+    if v is None or (isinstance(v, float) and v != v):
+        return "NaN"
+    if isinstance(v, float):
+        return repr(v)
+    parts = [p for p in re.split(r"(['\n\r])", str(v)) if p]
+    return ".".join(_GP_SEP.get(p) or "'%s'" % p for p in parts) or "''"
+
+
+def gp_assignments(params):
+    """'name = value; ...' for gnuplot -e, in the order given."""
+    for k in params:
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k):
+            raise ValueError("not a gnuplot variable name: %r" % k)
+    return "; ".join("%s = %s" % (k, gp_value(v)) for k, v in params.items())
+
+
+def gnuplot(script, params, outdir, stem):
+    """Run plot/<script> once for PNG and once for SVG into outdir/stem.*,
+    its parameters passed by name: params {name: value} (paths made
+    absolute: gnuplot runs in plot/, where the script's load "common.gp"
+    finds it), plus out, width and height (PNG_SIZE).  Raise ResultError
+    with gnuplot's last error line on failure."""
     exe = gnuplot_cmd()
     made = []
     for ext in ("png", "svg"):
-        out = os.path.join(outdir, stem + "." + ext)
-        tmp = os.path.join(outdir, ".%s.tmp.%s" % (stem, ext))
-        cmd = [exe, "-c", os.path.join(PLOT_DIR, script), args[0], tmp] + [str(a) for a in args[1:]]
+        out = os.path.abspath(os.path.join(outdir, stem + "." + ext))
+        tmp = os.path.abspath(os.path.join(outdir, ".%s.tmp.%s" % (stem, ext)))
+        names = dict(params, out=tmp, width=PNG_SIZE[0], height=PNG_SIZE[1])
+        cmd = [exe, "-e", gp_assignments(names), script]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True)
+                           universal_newlines=True, cwd=PLOT_DIR)
         if p.returncode != 0 or not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
             err = [l for l in p.stderr.splitlines() if l.strip()]
             try:
@@ -357,18 +393,6 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
-# Marks every <img> that failed to load; tests/test_plot.sh reads the marker
-# from headless Chromium's --dump-dom.
-IMG_CHECK_JS = """<script>
-window.addEventListener('load', function () {
-  var bad = [], imgs = document.getElementsByTagName('img');
-  for (var i = 0; i < imgs.length; i++)
-    if (!(imgs[i].complete && imgs[i].naturalWidth > 0)) bad.push(imgs[i].getAttribute('src'));
-  var m = document.getElementById('img-check');
-  m.textContent = 'IMG-CHECK images=' + imgs.length + ' failed=' + bad.length + (bad.length ? ' ' + bad.join(' ') : '');
-});
-</script>"""
-
 CSS = """<style>
 body { font-family: sans-serif; margin: 1.5em; max-width: 1300px; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
@@ -381,5 +405,4 @@ th { background: #f0f0f0; }
 figure { margin: 1em 0 2em; } figcaption { font-size: 0.9em; color: #444; }
 img { max-width: 100%; border: 1px solid #ddd; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em; vertical-align: middle; }
-#img-check { color: #888; font-size: 0.8em; }
 </style>"""
