@@ -114,28 +114,55 @@ static void reduce_pairs(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *
 	free(hist);
 }
 
-void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
-{
-	int n = b->nthreads;
-	uint64_t *x = sb_need(calloc((size_t)n, sizeof(*x)));
-	uint64_t writes = 0;
-	sb_hist_t *ho_w = new_hist(), *ho_r = new_hist(), *rd = new_hist(), *tmp = new_hist();
+/* The histograms merged over the workers, before their percentiles are taken. */
+typedef struct merged {
+	sb_hist_t *ho_w, *ho_r, *rd;
+} merged_t;
 
-	r->h_handoff = new_hist();
-	r->h_acquire = new_hist();
-	r->h_hold = new_hist();
-	r->trow = sb_need(calloc((size_t)n, sizeof(*r->trow)));
+/* One worker's row of threads.csv. */
+static void thread_row(const sb_bench_t *b, const sb_runctx_t *ctx, int i, sb_hist_t *tmp, sb_thread_row_t *t)
+{
+	const sb_worker_t *w = &b->w[i];
+	/* the thread's acquire latencies, reads and writes together */
+	sb_hist_init(tmp);
+	merge(tmp, w->h_acquire);
+	merge(tmp, w->h_acq_read);
+	*t = (sb_thread_row_t){
+		.tid = i,
+		.pu = w->pu,
+		.node = sb_topo_pu_node(ctx->topo, w->pu),
+		.acquisitions = w->acq_measured,
+		.timed_acq = w->t.sampled,
+		.handoffs_in = w->t.ho_w + w->t.ho_r,
+		.acquire_p50 = sb_hist_percentile(tmp, 50),
+		.acquire_p99 = sb_hist_percentile(tmp, 99),
+		.acquire_max = sb_hist_max(tmp),
+		.hold_p50 = w->h_hold ? sb_hist_percentile(w->h_hold, 50) : 0,
+		.spins = w->spins_measured,
+		.invol_csw = w->invol_csw,
+		.vol_csw = w->vol_csw,
+		.runq_delay_ns = w->runq_delay_ns,
+		.reads = w->reads_measured,
+		.writes = b->general ? w->writes_measured : w->acq_measured,
+		.long_holds = w->t.long_holds,
+	};
+}
+
+/* The sums over the workers, their threads.csv rows, the histograms merged;
+ * returns the exclusive acquisitions of every phase (for the lost-update check). */
+static uint64_t sum_workers(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r, merged_t *m)
+{
+	uint64_t writes = 0, think_n = 0;
+	double think_sum = 0;
+	sb_hist_t *tmp = new_hist();
+
 	r->runq_max_ns = 0;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < b->nthreads; i++) {
 		const sb_worker_t *w = &b->w[i];
 		const sb_timed_t *T = &w->t;
-		sb_thread_row_t *t = &r->trow[i];
-		/* the thread's acquire latencies, reads and writes together */
-		sb_hist_init(tmp);
-		merge(tmp, w->h_acquire);
-		merge(tmp, w->h_acq_read);
-		x[i] = w->acq_measured;
 		r->acquisitions += w->acq_measured;
+		r->reads += w->reads_measured;
+		r->writes += b->general ? w->writes_measured : w->acq_measured;
 		r->timed_phase_acq += T->acq;
 		r->timed_acq += T->sampled;
 		r->idle += T->kind[SB_ACQ_IDLE];
@@ -147,7 +174,8 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
 		r->ho_from_readers += T->ho_from_readers;
 		r->ho_nonpositive += T->nonpositive;
 		r->long_holds += T->long_holds;
-		r->think_mean_ns += (double)T->think_sum_ns;
+		think_sum += (double)T->think_sum_ns;
+		think_n += T->think_n;
 		r->violations += w->violations;
 		r->invol_csw += w->invol_csw;
 		r->spins += w->spins_measured;
@@ -156,65 +184,50 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
 		else if (w->runq_delay_ns > r->runq_max_ns)
 			r->runq_max_ns = w->runq_delay_ns;
 		writes += w->writes_total;
-		merge(ho_w, w->h_ho_w);
-		merge(ho_r, w->h_ho_r);
+		merge(m->ho_w, w->h_ho_w);
+		merge(m->ho_r, w->h_ho_r);
 		merge(r->h_acquire, w->h_acquire);
-		merge(rd, w->h_acq_read);
+		merge(m->rd, w->h_acq_read);
 		merge(r->h_hold, w->h_hold);
-		*t = (sb_thread_row_t){
-			.tid = i,
-			.pu = w->pu,
-			.node = sb_topo_pu_node(ctx->topo, w->pu),
-			.acquisitions = w->acq_measured,
-			.timed_acq = T->sampled,
-			.handoffs_in = T->ho_w + T->ho_r,
-			.acquire_p50 = sb_hist_percentile(tmp, 50),
-			.acquire_p99 = sb_hist_percentile(tmp, 99),
-			.acquire_max = sb_hist_max(tmp),
-			.hold_p50 = w->h_hold ? sb_hist_percentile(w->h_hold, 50) : 0,
-			.spins = w->spins_measured,
-			.invol_csw = w->invol_csw,
-			.vol_csw = w->vol_csw,
-			.runq_delay_ns = w->runq_delay_ns,
-			.reads = w->reads_measured,
-			.writes = b->general ? w->writes_measured : w->acq_measured,
-			.long_holds = T->long_holds,
-		};
-		r->reads += w->reads_measured;
-		r->writes += b->general ? w->writes_measured : w->acq_measured;
+		thread_row(b, ctx, i, tmp, &r->trow[i]);
 	}
-	uint64_t think_n = 0;
-	for (int i = 0; i < n; i++)
-		think_n += b->w[i].t.think_n;
-	r->think_mean_ns = think_n ? r->think_mean_ns / (double)think_n : NAN;
+	r->think_mean_ns = think_n ? think_sum / (double)think_n : NAN;
+	free(tmp);
+	return writes;
+}
 
-	/* Counters per acquisition: NA when any thread could not count. */
+/* Counters per acquisition: NA when any thread could not count. */
+static void reduce_counters(const sb_bench_t *b, sb_rep_t *r)
+{
 	for (int k = 0; k < sb_counters_n(); k++) {
 		long double sum = 0;
 		int ok = sb_counter_available(k);
-		for (int i = 0; i < n && ok; i++) {
+		for (int i = 0; i < b->nthreads && ok; i++) {
 			if (b->w[i].ctr[k] < 0)
 				ok = 0;
 			sum += b->w[i].ctr[k];
 		}
 		uint64_t den = k == sb_counters_handoffs() ? r->timed_acq : r->acquisitions;
 		r->ctr_per_op[k] = ok && den ? (double)(sum / den) : NAN;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < b->nthreads; i++)
 			r->trow[i].ctr[k] = ok && b->w[i].ctr[k] >= 0 ? b->w[i].ctr[k] : -1;
 	}
+}
 
-	/* A lost update of the plain counter is a violation too (counted modulo 2^32). */
+/* The checks after the run: lost updates of the guard's counter (modulo
+ * 2^32) and the data structures' invariants, both violations too. */
+static void reduce_checks(const sb_bench_t *b, uint64_t writes, sb_rep_t *r)
+{
 	uint32_t c = 0;
 	for (int k = 0; k < b->ninst; k++)
 		c += sb_guard_count(b->inst[k].guard);
 	uint32_t lost = c - (uint32_t)writes;
 	r->violations += lost < UINT32_C(0x80000000) ? lost : (uint32_t)0 - lost;
 
-	/* The data structures' invariants. */
 	for (int k = 0; k < b->ninst && b->ds != SB_DS_NONE; k++) {
 		int64_t expected = 0;
 		char desc[160] = "";
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < b->nthreads; i++)
 			expected += b->w[i].tally[k];
 		int bad = b->ds == SB_DS_HASHTABLE ? sb_ht_check(b->inst[k].ht, expected, desc, sizeof(desc))
 						   : sb_list_check(b->inst[k].list, expected, desc, sizeof(desc));
@@ -223,23 +236,44 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
 		r->ds_problems += (uint64_t)(bad > 0 ? bad : 0);
 	}
 	r->violations += r->ds_problems;
+}
 
-	/* Latencies: writes (exclusive) and reads apart, then all together. */
+/* Latencies: writes (exclusive) and reads apart, then all together. */
+static void reduce_latencies(sb_rep_t *r, const merged_t *m)
+{
 	r->timed_writes = sb_hist_count(r->h_acquire);
-	r->timed_reads = sb_hist_count(rd);
+	r->timed_reads = sb_hist_count(m->rd);
 	r->wr = pctl(r->h_acquire);
-	r->rd = pctl(rd);
-	sb_hist_merge(r->h_acquire, rd);
+	r->rd = pctl(m->rd);
+	sb_hist_merge(r->h_acquire, m->rd);
 	r->acq = pctl(r->h_acquire);
 	r->hold = pctl(r->h_hold);
-	r->ho_wp = pctl(ho_w);
-	r->ho_rp = pctl(ho_r);
-	sb_hist_merge(r->h_handoff, ho_w);
-	sb_hist_merge(r->h_handoff, ho_r);
+	r->ho_wp = pctl(m->ho_w);
+	r->ho_rp = pctl(m->ho_r);
+	sb_hist_merge(r->h_handoff, m->ho_w);
+	sb_hist_merge(r->h_handoff, m->ho_r);
 	r->ho = pctl(r->h_handoff);
 	r->clock_suspect = r->ho_nonpositive * 1000 > r->handoffs && r->ho_nonpositive > 0;
+}
+
+void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
+{
+	int n = b->nthreads;
+	uint64_t *x = sb_need(calloc((size_t)n, sizeof(*x)));
+	merged_t m = {new_hist(), new_hist(), new_hist()};
+
+	r->h_handoff = new_hist();
+	r->h_acquire = new_hist();
+	r->h_hold = new_hist();
+	r->trow = sb_need(calloc((size_t)n, sizeof(*r->trow)));
+	uint64_t writes = sum_workers(b, ctx, r, &m);
+	reduce_counters(b, r);
+	reduce_checks(b, writes, r);
+	reduce_latencies(r, &m);
 
 	const double window_s = r->duration_s; /* set by the runner from its clock */
+	for (int i = 0; i < n; i++)
+		x[i] = b->w[i].acq_measured;
 	r->preempted = sb_preempted(r->runq_max_ns, r->invol_csw, n, r->steal_ms, window_s, ctx->npus_total);
 	r->throughput = window_s > 0 ? (double)r->acquisitions / window_s : NAN;
 	r->timed_ops_s = r->timed && r->timed_s > 0 ? (double)r->timed_phase_acq / r->timed_s : NAN;
@@ -258,9 +292,8 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r)
 	r->local_share = NAN;
 	if (b->w[0].pair_count)
 		reduce_pairs(b, ctx, r);
-	free(ho_w);
-	free(ho_r);
-	free(rd);
-	free(tmp);
+	free(m.ho_w);
+	free(m.ho_r);
+	free(m.rd);
 	free(x);
 }

@@ -11,6 +11,7 @@
 #include "c2c.h"
 #include "clock.h"
 #include "options.h"
+#include "parse.h"
 #include "stats.h"
 #include "summary.h"
 
@@ -95,20 +96,16 @@ static void c2c_progress(int done, int total, void *arg)
 		fprintf(stderr, "\r\033[Kc2c: pair %d of %d", done, total);
 }
 
-void sb_measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, int after)
+/* Round k's row of pair i (SB_C2C_DEFAULT_MAX_PAIRS rows a round). */
+#define ROW(rr, k, i) ((rr)[(size_t)(k) * SB_C2C_DEFAULT_MAX_PAIRS + (size_t)(i)])
+
+/* The distinct PUs of the largest plan into uniq; their number. */
+static int c2c_pus(const sb_opts_t *o, const sb_runctx_t *ctx, int *uniq)
 {
 	int maxt = o->tcounts[o->ntcounts - 1], n = 0;
-	int *pus = calloc((size_t)maxt, sizeof(int)), *uniq = calloc((size_t)maxt, sizeof(int));
-	int rounds = after ? 1 : SB_C2C_ROUNDS, samples = SB_C2C_DEFAULT_SAMPLES / 2;
-	sb_c2c_row_t *rr = calloc((size_t)rounds * SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t));
+	int *pus = sb_need(calloc((size_t)maxt, sizeof(int)));
 	char err[512];
 
-	if (!after)
-		meta->c2c = calloc(SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t));
-	if (!pus || !uniq || !rr || !meta->c2c) {
-		fprintf(stderr, "run-bench: out of memory\n");
-		exit(1);
-	}
 	sb_plan(ctx->topo, &o->placement, maxt, pus, err, sizeof(err));
 	for (int i = 0; i < maxt; i++) {
 		int seen = 0;
@@ -117,15 +114,86 @@ void sb_measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, int a
 		if (!seen)
 			uniq[n++] = pus[i];
 	}
+	free(pus);
+	return n;
+}
+
+/* Each pair of the rounds: medians over the rounds (min: the least) into
+ * meta->c2c; the largest |offset| of a pair (its median over the rounds). */
+static double c2c_pairs(const sb_c2c_row_t *rr, int rounds, int np, int samples, sb_meta_t *meta)
+{
+	double v[SB_C2C_ROUNDS], off = 0;
+
+	for (int i = 0; i < np; i++) {
+		sb_c2c_row_t row = ROW(rr, 0, i);
+		double mn = INFINITY;
+		for (int k = 0; k < rounds; k++) {
+			v[k] = ROW(rr, k, i).median_ns;
+			mn = fmin(mn, ROW(rr, k, i).min_ns);
+		}
+		row.median_ns = sb_median_d(v, rounds);
+		row.min_ns = mn;
+		for (int k = 0; k < rounds; k++)
+			v[k] = ROW(rr, k, i).offset_ns;
+		row.offset_ns = sb_median_d(v, rounds);
+		row.samples = samples * rounds;
+		off = fmax(off, fabs(row.offset_ns));
+		if (meta)
+			meta->c2c[i] = row;
+	}
+	return off;
+}
+
+/* Each class's floor, the median over the rounds of the round's median
+ * over the class's pairs, into ctx->c2c_floor, and printed. */
+static void c2c_floors(const sb_c2c_row_t *rr, int rounds, int np, const sb_meta_t *meta, sb_runctx_t *ctx)
+{
+	double *pv = sb_need(calloc((size_t)np + 1, sizeof(double)));
+
+	printf("%-8s %6s %10s %10s %12s\n", "class", "pairs", "median_ns", "min_ns", "tsc_offset");
+	for (int c = 0; c < SB_DIST_NCLASSES; c++) {
+		double floor_k[SB_C2C_ROUNDS], mn = INFINITY, coff = 0;
+		int kp = 0;
+		for (int i = 0; i < np; i++)
+			if ((int)meta->c2c[i].cls == c)
+				coff = fmax(coff, fabs(meta->c2c[i].offset_ns));
+		for (int k = 0; k < rounds; k++) {
+			int m = 0;
+			for (int i = 0; i < np; i++) {
+				if ((int)ROW(rr, k, i).cls != c)
+					continue;
+				pv[m++] = ROW(rr, k, i).median_ns;
+				mn = fmin(mn, ROW(rr, k, i).min_ns);
+			}
+			floor_k[k] = m ? sb_median_d(pv, m) : NAN;
+			kp = m;
+		}
+		if (!kp)
+			continue;
+		ctx->c2c_floor[c] = sb_median_d(floor_k, rounds);
+		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), kp, ctx->c2c_floor[c], mn, coff);
+	}
+	free(pv);
+}
+
+void sb_measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, int after)
+{
+	int *uniq = sb_need(calloc((size_t)o->tcounts[o->ntcounts - 1], sizeof(int)));
+	int rounds = after ? 1 : SB_C2C_ROUNDS, samples = SB_C2C_DEFAULT_SAMPLES / 2;
+	sb_c2c_row_t *rr = sb_need(calloc((size_t)rounds * SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t)));
+	int n = c2c_pus(o, ctx, uniq), prog = o->progress && !after, np = 0;
+	char err[512];
+
 	if (n < 2) {
 		if (!after)
 			fprintf(stderr, "run-bench: --c2c: the plan uses one PU; nothing to measure\n");
-		goto done;
+		free(rr);
+		free(uniq);
+		return;
 	}
-	int prog = o->progress && !after, np = 0;
 	for (int k = 0; k < rounds; k++) {
-		np = sb_c2c_run(ctx->topo, uniq, n, SB_C2C_DEFAULT_MAX_PAIRS, samples,
-				rr + (size_t)k * SB_C2C_DEFAULT_MAX_PAIRS, c2c_progress, &prog, err, sizeof(err));
+		np = sb_c2c_run(ctx->topo, uniq, n, SB_C2C_DEFAULT_MAX_PAIRS, samples, &ROW(rr, k, 0), c2c_progress,
+				&prog, err, sizeof(err));
 		if (np < 0) {
 			if (prog)
 				fputs("\r\033[K", stderr);
@@ -135,81 +203,24 @@ void sb_measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, int a
 	}
 	if (prog)
 		fputs("\r\033[K", stderr);
-	double *v = calloc((size_t)rounds * (size_t)(np + 1), sizeof(double));
-	if (!v) {
-		fprintf(stderr, "run-bench: out of memory\n");
-		exit(1);
-	}
-	/* The offset: each pair's median over the rounds, the largest over the pairs. */
-	double off = 0;
-	for (int i = 0; i < np; i++) {
-		for (int k = 0; k < rounds; k++)
-			v[k] = rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].offset_ns;
-		off = fmax(off, fabs(sb_median_d(v, rounds)));
-	}
 	if (after) {
+		double off = c2c_pairs(rr, rounds, np, samples, NULL);
 		meta->tsc_offset_after_ns = off;
 		meta->tsc_offset_max_ns = fmax(meta->tsc_offset_max_ns, off);
-		free(v);
-		goto done;
-	}
-	meta->tsc_offset_before_ns = off;
-	meta->tsc_offset_max_ns = off;
-	meta->c2c_rounds = rounds;
-	/* Each pair: medians over the rounds (min: the least). */
-	for (int i = 0; i < np; i++) {
-		sb_c2c_row_t row = rr[i];
-		double mn = INFINITY;
-		for (int k = 0; k < rounds; k++) {
-			v[k] = rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].median_ns;
-			mn = fmin(mn, rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].min_ns);
-		}
-		row.median_ns = sb_median_d(v, rounds);
-		row.min_ns = mn;
-		for (int k = 0; k < rounds; k++)
-			v[k] = rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i].offset_ns;
-		row.offset_ns = sb_median_d(v, rounds);
-		row.samples = samples * rounds;
-		meta->c2c[i] = row;
-	}
-	meta->nc2c = np;
-	long all = (long)n * (n - 1) / 2;
-	printf("core-to-core latency (one-way, half the median round trip; median of %d rounds), %d PUs: %d pairs "
-	       "measured%s\n",
-	       rounds, n, np, np < all ? " (a sample: one pair per class per core group)" : " (all pairs)");
-	printf("%-8s %6s %10s %10s %12s\n", "class", "pairs", "median_ns", "min_ns", "tsc_offset");
-	for (int c = 0; c < SB_DIST_NCLASSES; c++) {
-		double floor_k[SB_C2C_ROUNDS], mn = INFINITY, coff = 0, *pv = calloc((size_t)np + 1, sizeof(double));
-		for (int i = 0; i < np; i++)
-			if ((int)meta->c2c[i].cls == c)
-				coff = fmax(coff, fabs(meta->c2c[i].offset_ns));
-		int kp = 0;
-		if (!pv)
-			exit(1);
-		for (int k = 0; k < rounds; k++) {
-			int m = 0;
-			for (int i = 0; i < np; i++) {
-				const sb_c2c_row_t *x = &rr[(size_t)k * SB_C2C_DEFAULT_MAX_PAIRS + i];
-				if ((int)x->cls != c)
-					continue;
-				pv[m++] = x->median_ns;
-				mn = fmin(mn, x->min_ns);
-			}
-			floor_k[k] = m ? sb_median_d(pv, m) : NAN;
-			kp = m;
-		}
-		free(pv);
-		if (!kp)
-			continue;
-		ctx->c2c_floor[c] = sb_median_d(floor_k, rounds);
-		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), kp, ctx->c2c_floor[c], mn, coff);
+	} else {
+		meta->c2c = sb_need(calloc(SB_C2C_DEFAULT_MAX_PAIRS, sizeof(sb_c2c_row_t)));
+		meta->tsc_offset_before_ns = meta->tsc_offset_max_ns = c2c_pairs(rr, rounds, np, samples, meta);
+		meta->c2c_rounds = rounds;
+		meta->nc2c = np;
+		long all = (long)n * (n - 1) / 2;
+		printf("core-to-core latency (one-way, half the median round trip; median of %d rounds), %d PUs: %d "
+		       "pairs measured%s\n",
+		       rounds, n, np, np < all ? " (a sample: one pair per class per core group)" : " (all pairs)");
+		c2c_floors(rr, rounds, np, meta, ctx);
+		fflush(stdout);
 	}
 	ctx->tsc_offset_ns = meta->tsc_offset_max_ns;
-	fflush(stdout);
-	free(v);
-done:
 	free(rr);
-	free(pus);
 	free(uniq);
 }
 

@@ -358,18 +358,20 @@ def gp_assignments(params):
     return "; ".join("%s = %s" % (k, gp_value(v)) for k, v in params.items())
 
 
-def gnuplot(script, params, outdir, stem):
+def gnuplot(script, data, params, outdir, stem):
     """Run plot/<script> once for PNG and once for SVG into outdir/stem.*,
-    its parameters passed by name: params {name: value} (paths made
-    absolute: gnuplot runs in plot/, where the script's load "common.gp"
-    finds it), plus out, width and height (PNG_SIZE).  Raise ResultError
-    with gnuplot's last error line on failure."""
-    exe = gnuplot_cmd()
+    every parameter by name (gnuplot -e "name = value; ..."): data (the data
+    file), out, width and height (PNG_SIZE), then params {name: value}.
+    gnuplot runs in plot/, where the script's load "common.gp" finds the
+    preamble; the paths it gets are absolute.  Raise ResultError with
+    gnuplot's last error line on failure."""
+    exe = os.path.abspath(gnuplot_cmd())
     made = []
     for ext in ("png", "svg"):
         out = os.path.abspath(os.path.join(outdir, stem + "." + ext))
         tmp = os.path.abspath(os.path.join(outdir, ".%s.tmp.%s" % (stem, ext)))
-        names = dict(params, out=tmp, width=PNG_SIZE[0], height=PNG_SIZE[1])
+        names = dict(data=os.path.abspath(data), out=tmp, width=PNG_SIZE[0], height=PNG_SIZE[1],
+                     **params)
         cmd = [exe, "-e", gp_assignments(names), script]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, cwd=PLOT_DIR)
