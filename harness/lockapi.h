@@ -41,6 +41,7 @@ enum sb_family {
 #define SB_F_NOLOCK 0x40u /* the control: takes no lock */
 #define SB_F_WPREF 0x80u  /* rw: a waiting writer keeps new readers out (tested) */
 #define SB_F_RPREF 0x100u /* rw: readers pass a waiting writer (tested) */
+#define SB_F_NOSPIN 0x200u /* its wait loop is not ours (glibc, ck): spins are not counted */
 
 /* Arguments of the stamped mutual-exclusion loop (tests): iters acquisitions or until *stop. */
 typedef struct sb_mx_arg {

@@ -133,6 +133,7 @@ static void thread_row(const sb_bench_t *b, const sb_runctx_t *ctx, int i, sb_hi
 		.node = sb_topo_pu_node(ctx->topo, w->pu),
 		.acquisitions = w->acq_measured,
 		.timed_acq = w->t.sampled,
+		.timed_n = sb_hist_count(tmp),
 		.handoffs_in = w->t.ho_w + w->t.ho_r,
 		.acquire_p50 = sb_hist_percentile(tmp, 50),
 		.acquire_p99 = sb_hist_percentile(tmp, 99),

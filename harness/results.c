@@ -79,23 +79,6 @@ static int commit(FILE *f, const char *dir, const char *name, const char *tmp)
 	return 0;
 }
 
-static void put_u(FILE *f, uint64_t v, int valid)
-{
-	if (valid)
-		fprintf(f, ",%llu", (unsigned long long)v);
-	else
-		fputs(",NA", f);
-}
-
-/* A double with `prec` decimals, NA when not a number. */
-static void put_d(FILE *f, double v, int prec)
-{
-	if (isnan(v) || isinf(v))
-		fputs(",NA", f);
-	else
-		fprintf(f, ",%.*f", prec, v);
-}
-
 static int distinct_pus(const sb_rep_t *r)
 {
 	int n = 0;
@@ -126,12 +109,6 @@ static const char *csv_field(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* A 0/1 flag, NA when it does not apply (-1). */
-static void put_flag(FILE *f, int v)
-{
-	put_u(f, (uint64_t)(v > 0), v >= 0);
-}
-
 /* measured vs asked: 1 when they differ by more than the tolerance; -1 n/a */
 static int asked_off(double measured, double asked)
 {
@@ -140,31 +117,248 @@ static int asked_off(double measured, double asked)
 	return fabs(measured - asked) > SB_ASKED_TOLERANCE * asked;
 }
 
-static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps,
-			 int n)
+/*
+ * The result schema.  One X-macro table per CSV file drives its header, its
+ * values and their NA rules:
+ *
+ *   X(name, kind, precision, value, valid)
+ *
+ * kind S: a string; I: an int; U: an unsigned count; D: a decimal with
+ * `precision` digits (NaN or infinity is NA too); F: a 0/1 flag computed as
+ * an int, -1 meaning NA.  `value` and `valid` are expressions over the row's
+ * context `x` (parenthesised where they hold a comma); a value that is not
+ * valid is written NA, never 0.  results/README.md documents every column,
+ * and a test checks it against the header run-bench writes.  The families
+ * of columns that depend on the machine or the options (per distance class,
+ * per counter) follow each table.
+ */
+
+/* What a summary.csv row's columns are computed from. */
+typedef struct srow {
+	const sb_rep_t *r;
+	const sb_cfg_stats_t *cs;
+	const sb_runctx_t *ctx;
+	const sb_meta_t *m;
+	const char *placement; /* CSV-quoted */
+	int ta;                /* a latency phase ran */
+	int lk;                /* ... and a lock was taken (the control takes none: no handoffs) */
+	int ho;                /* ... and some handoff had a latency */
+	int spins;             /* the wait loop is ours: spins are counted */
+	double slow, think_asked;
+} srow_t;
+
+#define SUMMARY_COLUMNS(X)                                                                                     \
+	X(run_id, S, 0, x->m->run_id, 1)                                                                         \
+	X(machine, S, 0, x->ctx->o->machine, 1)                                                                  \
+	X(lock, S, 0, x->r->lock->name, 1)                                                                       \
+	X(family, S, 0, sb_family_name(x->r->lock->family), 1)                                                   \
+	X(workload, S, 0, x->ctx->wl->name, 1)                                                                   \
+	X(threads, I, 0, x->r->threads, 1)                                                                       \
+	X(placement, S, 0, x->placement, 1)                                                                      \
+	X(pus, I, 0, distinct_pus(x->r), 1)                                                                      \
+	X(lock_node, I, 0, x->r->lock_node, 1)                                                                   \
+	X(lock_node_real, I, 0, x->r->lock_node_real, x->r->lock_node_real >= 0)                                 \
+	X(rep, I, 0, x->r->rep, 1)                                                                               \
+	X(duration_s, D, 6, x->r->duration_s, 1)                                                                 \
+	X(acquisitions, U, 0, x->r->acquisitions, 1)                                                             \
+	X(throughput_ops_s, D, 1, x->r->throughput, 1)                                                           \
+	X(jain, D, 6, x->r->jain, 1)                                                                             \
+	X(min_max_ratio, D, 6, x->r->min_max, 1)                                                                 \
+	X(fairness_factor, D, 6, x->r->fairness_factor, 1)                                                       \
+	X(starved, U, 0, x->r->starved, 1)                                                                       \
+	X(reps, U, 0, x->cs->reps, 1)                                                                            \
+	X(throughput_ci_lo, D, 1, x->cs->ci_lo, 1)                                                               \
+	X(throughput_ci_hi, D, 1, x->cs->ci_hi, 1)                                                               \
+	X(unstable, F, 0, !x->cs->stable, x->m->repeat_auto)                                                     \
+	X(timed_ops_s, D, 1, x->r->timed_ops_s, x->ta)                                                           \
+	X(timed_slowdown, D, 3, x->slow, 1)                                                                      \
+	X(timed_slow, F, 0, x->slow > SB_SLOWDOWN_LIMIT, !isnan(x->slow))                                        \
+	X(timed_sample_every, U, 0, x->r->sample_every, x->ta)                                                   \
+	X(timed_stamp_every, U, 0, x->r->stamp_every, x->ta)                                                     \
+	X(timed_acquisitions, U, 0, x->r->timed_acq, x->ta)                                                      \
+	X(handoffs, U, 0, x->r->handoffs, x->lk)                                                                 \
+	X(shared_joins, U, 0, x->r->joins, x->lk)                                                                \
+	X(reacquires, U, 0, x->r->reacquires, x->lk)                                                             \
+	X(idle_acquires, U, 0, x->r->idle, x->lk)                                                                \
+	X(handoffs_to_writers, U, 0, x->r->ho_w, x->lk)                                                          \
+	X(handoffs_to_readers, U, 0, x->r->ho_r, x->lk)                                                          \
+	X(handoffs_from_readers, U, 0, x->r->ho_from_readers, x->lk)                                             \
+	X(handoff_negative, U, 0, x->r->ho_nonpositive, x->lk)                                                   \
+	X(clock_suspect, F, 0, x->r->clock_suspect, x->lk)                                                       \
+	X(handoff_p50_ns, U, 0, x->r->ho.p50, x->ho)                                                             \
+	X(handoff_p90_ns, U, 0, x->r->ho.p90, x->ho)                                                             \
+	X(handoff_p99_ns, U, 0, x->r->ho.p99, x->ho)                                                             \
+	X(handoff_p999_ns, U, 0, x->r->ho.p999, x->ho)                                                           \
+	X(handoff_max_ns, U, 0, x->r->ho.max, x->ho)                                                             \
+	X(handoff_to_writers_p50_ns, U, 0, x->r->ho_wp.p50, x->lk && x->r->ho_wp.n)                              \
+	X(handoff_to_writers_p99_ns, U, 0, x->r->ho_wp.p99, x->lk && x->r->ho_wp.n)                              \
+	X(handoff_to_readers_p50_ns, U, 0, x->r->ho_rp.p50, x->lk && x->r->ho_rp.n)                              \
+	X(handoff_to_readers_p99_ns, U, 0, x->r->ho_rp.p99, x->lk && x->r->ho_rp.n)                              \
+	X(handoff_below_resolution, F, 0, (sb_rep_below_resolution(x->r, x->m->clock.granularity_ns)), x->ho)     \
+	X(handoff_consistency, D, 3, x->r->handoff_consistency, x->lk)                                           \
+	X(handoff_inconsistent, F, 0, sb_rep_inconsistent(x->r), x->lk)                                          \
+	X(acquire_p50_ns, U, 0, x->r->acq.p50, x->ta && x->r->acq.n)                                             \
+	X(acquire_p99_ns, U, 0, x->r->acq.p99, x->ta && x->r->acq.n)                                             \
+	X(acquire_max_ns, U, 0, x->r->acq.max, x->ta && x->r->acq.n)                                             \
+	X(hold_p50_ns, U, 0, x->r->hold.p50, x->ta && x->r->hold.n)                                              \
+	X(hold_p99_ns, U, 0, x->r->hold.p99, x->ta && x->r->hold.n)                                              \
+	X(cs_ns, U, 0, x->ctx->wl->cs_ns, 1)                                                                     \
+	X(cs_off, F, 0, (asked_off((double)x->r->hold.p50, (double)x->ctx->wl->cs_ns)), x->ta && x->r->hold.n)   \
+	X(think_ns, D, 1, x->think_asked, 1)                                                                     \
+	X(think_mean_ns, D, 1, x->r->think_mean_ns, x->ta)                                                       \
+	X(think_off, F, 0, (asked_off(x->r->think_mean_ns, x->think_asked)), x->ta)                              \
+	X(delay_ns_per_iter, D, 4, x->r->delay_ns_per_iter, 1)                                                   \
+	X(violations, U, 0, x->r->violations, 1)                                                                 \
+	X(oversubscribed, U, 0, x->r->oversubscribed, 1)                                                         \
+	X(invol_csw, U, 0, x->r->invol_csw, 1)                                                                   \
+	X(runq_max_ns, U, 0, x->r->runq_max_ns, x->r->runq_max_ns != UINT64_MAX)                                 \
+	X(steal_ms, D, 1, x->r->steal_ms, 1)                                                                     \
+	X(preempted, U, 0, x->r->preempted != 0, 1)                                                              \
+	X(spins_per_op, D, 4, (double)x->r->spins / (double)x->r->acquisitions, x->spins && x->r->acquisitions)  \
+	X(virtual_nodes, U, 0, x->ctx->o->virtual_nodes, 1)                                                      \
+	X(handoff_local_share, D, 4, x->r->local_share, x->lk)                                                   \
+	X(reads, U, 0, x->r->reads, 1)                                                                           \
+	X(writes, U, 0, x->r->writes, 1)                                                                         \
+	X(read_acquire_p50_ns, U, 0, x->r->rd.p50, x->ta && x->r->rd.n)                                          \
+	X(read_acquire_p99_ns, U, 0, x->r->rd.p99, x->ta && x->r->rd.n)                                          \
+	X(read_acquire_max_ns, U, 0, x->r->rd.max, x->ta && x->r->rd.n)                                          \
+	X(write_acquire_p50_ns, U, 0, x->r->wr.p50, x->ta && x->r->wr.n)                                         \
+	X(write_acquire_p99_ns, U, 0, x->r->wr.p99, x->ta && x->r->wr.n)                                         \
+	X(write_acquire_max_ns, U, 0, x->r->wr.max, x->ta && x->r->wr.n)                                         \
+	X(long_holds, U, 0, x->r->long_holds, x->ta)                                                             \
+	X(ds_problems, U, 0, x->r->ds_problems, x->ctx->wl->ds != SB_DS_NONE)                                    \
+	X(handoff_offset_suspect, U, 0, (sb_offset_suspect(x->ctx->tsc_offset_ns, (double)x->r->ho.p50)),        \
+	  !isnan(x->ctx->tsc_offset_ns) && x->ho)
+
+/* What a configs.csv row's columns are computed from. */
+typedef struct crow {
+	const sb_cfg_stats_t *s;
+	const sb_cfg_t *g;
+	const sb_runctx_t *ctx;
+	const sb_meta_t *m;
+	const char *placement;
+	int lk; /* a lock is taken (not the control) */
+} crow_t;
+
+#define CONFIGS_COLUMNS(X)                                                                                     \
+	X(run_id, S, 0, x->m->run_id, 1)                                                                         \
+	X(machine, S, 0, x->ctx->o->machine, 1)                                                                  \
+	X(lock, S, 0, x->g->lock->name, 1)                                                                       \
+	X(family, S, 0, sb_family_name(x->g->lock->family), 1)                                                   \
+	X(workload, S, 0, x->ctx->wl->name, 1)                                                                   \
+	X(placement, S, 0, x->placement, 1)                                                                      \
+	X(threads, I, 0, x->g->threads, 1)                                                                       \
+	X(reps, U, 0, x->s->reps, 1)                                                                             \
+	X(throughput_ops_s, D, 1, x->s->tput, 1)                                                                 \
+	X(throughput_q1, D, 1, x->s->tput_q1, 1)                                                                 \
+	X(throughput_q3, D, 1, x->s->tput_q3, 1)                                                                 \
+	X(throughput_ci_lo, D, 1, x->s->ci_lo, 1)                                                                \
+	X(throughput_ci_hi, D, 1, x->s->ci_hi, 1)                                                                \
+	X(unstable, F, 0, !x->s->stable, x->m->repeat_auto)                                                      \
+	X(jain, D, 6, x->s->jain, 1)                                                                             \
+	X(handoff_p50_ns, D, 1, x->s->ho_p50, x->lk)                                                             \
+	X(handoff_p99_ns, D, 1, x->s->ho_p99, x->lk)                                                             \
+	X(read_acquire_p50_ns, D, 1, x->s->rd_p50, 1)                                                            \
+	X(write_acquire_p50_ns, D, 1, x->s->wr_p50, 1)                                                           \
+	X(hold_p50_ns, D, 1, x->s->hold_p50, 1)                                                                  \
+	X(cs_ns, U, 0, x->ctx->wl->cs_ns, 1)                                                                     \
+	X(think_mean_ns, D, 1, x->s->think_mean, 1)                                                              \
+	X(timed_slowdown, D, 3, x->s->slowdown, 1)                                                               \
+	X(timed_slow, F, 0, x->s->slowdown > SB_SLOWDOWN_LIMIT, !isnan(x->s->slowdown))                          \
+	X(handoff_consistency, D, 3, x->s->consistency, x->lk)                                                   \
+	X(inconsistent_reps, U, 0, x->s->inconsistent_reps, 1)                                                   \
+	X(clock_suspect_reps, U, 0, x->s->clock_suspect_reps, 1)                                                 \
+	X(below_resolution_reps, U, 0, x->s->below_res_reps, 1)                                                  \
+	X(violations, U, 0, x->s->violations, 1)                                                                 \
+	X(oversubscribed, U, 0, x->s->oversubscribed, 1)                                                         \
+	X(starved_reps, U, 0, x->s->starved_reps, 1)                                                             \
+	X(preempted_reps, U, 0, x->s->preempted_reps, 1)                                                         \
+	X(long_holds, U, 0, x->s->long_holds, 1)                                                                 \
+	X(read_share, D, 4, (double)x->s->reads / (double)x->s->acquisitions, x->s->acquisitions > 0)
+
+/* What a threads.csv row's columns are computed from. */
+typedef struct trow {
+	const sb_rep_t *r;
+	const sb_thread_row_t *t;
+	const sb_meta_t *m;
+	int ta;    /* a latency phase ran */
+	int spins; /* the wait loop is ours: spins are counted */
+} trow_t;
+
+#define THREADS_COLUMNS(X)                                                                                     \
+	X(run_id, S, 0, x->m->run_id, 1)                                                                         \
+	X(lock, S, 0, x->r->lock->name, 1)                                                                       \
+	X(threads, I, 0, x->r->threads, 1)                                                                       \
+	X(rep, I, 0, x->r->rep, 1)                                                                               \
+	X(thread, I, 0, x->t->tid, 1)                                                                            \
+	X(pu, I, 0, x->t->pu, 1)                                                                                 \
+	X(node, I, 0, x->t->node, 1)                                                                             \
+	X(acquisitions, U, 0, x->t->acquisitions, 1)                                                             \
+	X(share, D, 6, (double)x->t->acquisitions / (double)x->r->acquisitions, x->r->acquisitions > 0)          \
+	X(timed_acquisitions, U, 0, x->t->timed_acq, x->ta)                                                      \
+	X(handoffs_in, U, 0, x->t->handoffs_in, x->ta && !(x->r->lock->flags & SB_F_NOLOCK))                     \
+	X(acquire_p50_ns, U, 0, x->t->acquire_p50, x->ta && x->t->timed_n)                                       \
+	X(acquire_p99_ns, U, 0, x->t->acquire_p99, x->ta && x->t->timed_n)                                       \
+	X(acquire_max_ns, U, 0, x->t->acquire_max, x->ta && x->t->timed_n)                                       \
+	X(hold_p50_ns, U, 0, x->t->hold_p50, x->ta && x->t->timed_n)                                             \
+	X(spins_per_op, D, 4, (double)x->t->spins / (double)x->t->acquisitions, x->spins && x->t->acquisitions)  \
+	X(invol_csw, U, 0, x->t->invol_csw, 1)                                                                   \
+	X(vol_csw, U, 0, x->t->vol_csw, 1)                                                                       \
+	X(runq_delay_ns, U, 0, x->t->runq_delay_ns, x->t->runq_delay_ns != UINT64_MAX)                           \
+	X(reads, U, 0, x->t->reads, 1)                                                                           \
+	X(writes, U, 0, x->t->writes, 1)                                                                         \
+	X(long_holds, U, 0, x->t->long_holds, x->ta)
+
+/* One cell of each kind, behind its separating comma (the first column has none). */
+static void cell_S(FILE *f, int first, const char *v, int valid, int prec)
 {
-	char tmp[PATH_MAX + 64];
-	FILE *f = open_tmp(dir, "summary.csv", tmp, sizeof(tmp));
-	if (!f)
-		return -1;
-	const sb_workload_t *wl = ctx->wl;
-	double think_asked = sb_workload_think_mean_ns(wl);
-	fputs("run_id,machine,lock,family,workload,threads,placement,pus,lock_node,lock_node_real,rep,"
-	      "duration_s,acquisitions,throughput_ops_s,jain,min_max_ratio,fairness_factor,starved,"
-	      "reps,throughput_ci_lo,throughput_ci_hi,unstable,"
-	      "timed_ops_s,timed_slowdown,timed_slow,timed_sample_every,timed_stamp_every,"
-	      "timed_acquisitions,handoffs,shared_joins,reacquires,idle_acquires,"
-	      "handoffs_to_writers,handoffs_to_readers,handoffs_from_readers,handoff_negative,clock_suspect,"
-	      "handoff_p50_ns,handoff_p90_ns,handoff_p99_ns,handoff_p999_ns,handoff_max_ns,"
-	      "handoff_to_writers_p50_ns,handoff_to_writers_p99_ns,handoff_to_readers_p50_ns,"
-	      "handoff_to_readers_p99_ns,handoff_below_resolution,handoff_consistency,handoff_inconsistent,"
-	      "acquire_p50_ns,acquire_p99_ns,acquire_max_ns,hold_p50_ns,hold_p99_ns,cs_ns,cs_off,"
-	      "think_ns,think_mean_ns,think_off,delay_ns_per_iter,"
-	      "violations,oversubscribed,invol_csw,runq_max_ns,steal_ms,preempted,spins_per_op,"
-	      "virtual_nodes,handoff_local_share,reads,writes,read_acquire_p50_ns,read_acquire_p99_ns,"
-	      "read_acquire_max_ns,write_acquire_p50_ns,write_acquire_p99_ns,write_acquire_max_ns,long_holds,"
-	      "ds_problems,handoff_offset_suspect",
-	      f);
+	(void)prec;
+	fprintf(f, "%s%s", first ? "" : ",", valid ? v : "NA");
+}
+
+static void cell_I(FILE *f, int first, long long v, int valid, int prec)
+{
+	(void)prec;
+	if (valid)
+		fprintf(f, "%s%lld", first ? "" : ",", v);
+	else
+		fputs(first ? "NA" : ",NA", f);
+}
+
+static void cell_U(FILE *f, int first, uint64_t v, int valid, int prec)
+{
+	(void)prec;
+	if (valid)
+		fprintf(f, "%s%llu", first ? "" : ",", (unsigned long long)v);
+	else
+		fputs(first ? "NA" : ",NA", f);
+}
+
+static void cell_D(FILE *f, int first, double v, int valid, int prec)
+{
+	if (valid && !isnan(v) && !isinf(v))
+		fprintf(f, "%s%.*f", first ? "" : ",", prec, v);
+	else
+		fputs(first ? "NA" : ",NA", f);
+}
+
+static void cell_F(FILE *f, int first, int v, int valid, int prec)
+{
+	cell_U(f, first, (uint64_t)(v > 0), valid && v >= 0, prec);
+}
+
+/* The table's header and one row; `first` tells the row's first cell. */
+#define SB_HEAD(name, kind, prec, value, valid) fprintf(f, "%s%s", n_++ ? "," : "", #name);
+#define SB_CELL(name, kind, prec, value, valid)                                                               \
+	{                                                                                                      \
+		int ok_ = (valid);                                                                             \
+		cell_##kind(f, n_++ == 0, ok_ ? (value) : 0, ok_, prec);                                      \
+	}
+
+static void summary_header(FILE *f)
+{
+	int n_ = 0;
+	SUMMARY_COLUMNS(SB_HEAD)
 	for (int c = 0; c < SB_DIST_NCLASSES; c++)
 		fprintf(f, ",handoff_share_%s,handoff_p50_%s_ns,handoff_vs_c2c_%s", sb_dist_name((sb_dist_t)c),
 			sb_dist_name((sb_dist_t)c), sb_dist_name((sb_dist_t)c));
@@ -172,103 +366,46 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 	for (int k = 0; k < sb_counters_n(); k++)
 		fprintf(f, ",%s_per_op", sb_counter_column(k, cb, sizeof(cb)));
 	fputc('\n', f);
+}
+
+static void summary_row(FILE *f, const srow_t *x)
+{
+	const sb_rep_t *r = x->r;
+	int n_ = 0;
+	SUMMARY_COLUMNS(SB_CELL)
+	for (int c = 0; c < SB_DIST_NCLASSES; c++) {
+		int tracked = x->lk && r->npairs >= 0, has = tracked && r->class_count[c] > 0 && r->class_p50[c];
+		cell_D(f, 0, tracked && r->handoffs ? (double)r->class_count[c] / (double)r->handoffs : NAN, 1, 4);
+		cell_U(f, 0, r->class_p50[c], has, 0);
+		cell_D(f, 0, has && x->ctx->c2c_floor[c] > 0 ? (double)r->class_p50[c] / x->ctx->c2c_floor[c] : NAN, 1, 2);
+	}
+	for (int k = 0; k < sb_counters_n(); k++)
+		cell_D(f, 0, r->ctr_per_op[k], 1, 4);
+	fputc('\n', f);
+}
+
+/* The wait loop is ours, so its iterations were counted. */
+static int spins_counted(const sb_lock_desc_t *l)
+{
+	return !(l->flags & (SB_F_NOSPIN | SB_F_NOLOCK));
+}
+
+static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m, sb_rep_t *const *reps,
+			 int n)
+{
+	char tmp[PATH_MAX + 64], pq[2 * sizeof(ctx->o->placement_str) + 3];
+	FILE *f = open_tmp(dir, "summary.csv", tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	summary_header(f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
-		const sb_cfg_stats_t *cs = &m->cfg_stats[r->cfg];
-		/* A latency phase ran; a lock was taken (the control takes none: no handoffs). */
-		int ta = r->timed, lk = ta && !(r->lock->flags & SB_F_NOLOCK);
-		int ho = lk && r->ho.n > 0;
-		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) &&
-			       strncmp(r->lock->name, "pthread", 7) != 0 && r->acquisitions > 0;
-		double slow = sb_rep_slowdown(r);
-		char pq[2 * sizeof(ctx->o->placement_str) + 3];
-		fprintf(f, "%s,%s,%s,%s,%s,%d,%s,%d,%d", m->run_id, ctx->o->machine, r->lock->name,
-			sb_family_name(r->lock->family), wl->name, r->threads,
-			csv_field(ctx->o->placement_str, pq, sizeof(pq)), distinct_pus(r), r->lock_node);
-		if (r->lock_node_real >= 0)
-			fprintf(f, ",%d", r->lock_node_real);
-		else
-			fputs(",NA", f);
-		fprintf(f, ",%d", r->rep);
-		put_d(f, r->duration_s, 6);
-		put_u(f, r->acquisitions, 1);
-		put_d(f, r->throughput, 1);
-		put_d(f, r->jain, 6);
-		put_d(f, r->min_max, 6);
-		put_d(f, r->fairness_factor, 6);
-		put_u(f, (uint64_t)r->starved, 1);
-		put_u(f, (uint64_t)cs->reps, 1);
-		put_d(f, cs->ci_lo, 1);
-		put_d(f, cs->ci_hi, 1);
-		put_flag(f, m->repeat_auto ? !cs->stable : -1);
-		put_d(f, ta ? r->timed_ops_s : NAN, 1);
-		put_d(f, slow, 3);
-		put_flag(f, isnan(slow) ? -1 : slow > SB_SLOWDOWN_LIMIT);
-		put_u(f, r->sample_every, ta);
-		put_u(f, r->stamp_every, ta);
-		put_u(f, r->timed_acq, ta);
-		put_u(f, r->handoffs, lk);
-		put_u(f, r->joins, lk);
-		put_u(f, r->reacquires, lk);
-		put_u(f, r->idle, lk);
-		put_u(f, r->ho_w, lk);
-		put_u(f, r->ho_r, lk);
-		put_u(f, r->ho_from_readers, lk);
-		put_u(f, r->ho_nonpositive, lk);
-		put_flag(f, lk ? r->clock_suspect : -1);
-		put_u(f, r->ho.p50, ho);
-		put_u(f, r->ho.p90, ho);
-		put_u(f, r->ho.p99, ho);
-		put_u(f, r->ho.p999, ho);
-		put_u(f, r->ho.max, ho);
-		put_u(f, r->ho_wp.p50, lk && r->ho_wp.n);
-		put_u(f, r->ho_wp.p99, lk && r->ho_wp.n);
-		put_u(f, r->ho_rp.p50, lk && r->ho_rp.n);
-		put_u(f, r->ho_rp.p99, lk && r->ho_rp.n);
-		put_flag(f, ho ? sb_rep_below_resolution(r, m->clock.granularity_ns) : -1);
-		put_d(f, lk ? r->handoff_consistency : NAN, 3);
-		put_flag(f, lk ? sb_rep_inconsistent(r) : -1);
-		put_u(f, r->acq.p50, ta && r->acq.n);
-		put_u(f, r->acq.p99, ta && r->acq.n);
-		put_u(f, r->acq.max, ta && r->acq.n);
-		put_u(f, r->hold.p50, ta && r->hold.n);
-		put_u(f, r->hold.p99, ta && r->hold.n);
-		put_u(f, wl->cs_ns, 1);
-		put_flag(f, ta && r->hold.n ? asked_off((double)r->hold.p50, (double)wl->cs_ns) : -1);
-		put_d(f, think_asked, 1);
-		put_d(f, ta ? r->think_mean_ns : NAN, 1);
-		put_flag(f, ta ? asked_off(r->think_mean_ns, think_asked) : -1);
-		put_d(f, r->delay_ns_per_iter, 4);
-		put_u(f, r->violations, 1);
-		put_u(f, (uint64_t)r->oversubscribed, 1);
-		put_u(f, (uint64_t)r->invol_csw, 1);
-		put_u(f, r->runq_max_ns, r->runq_max_ns != UINT64_MAX);
-		put_d(f, r->steal_ms, 1);
-		put_u(f, (uint64_t)(r->preempted != 0), 1);
-		put_d(f, spins_ok ? (double)r->spins / (double)r->acquisitions : NAN, 4);
-		put_u(f, (uint64_t)ctx->o->virtual_nodes, 1);
-		put_d(f, lk ? r->local_share : NAN, 4);
-		put_u(f, r->reads, 1);
-		put_u(f, r->writes, 1);
-		put_u(f, r->rd.p50, ta && r->rd.n);
-		put_u(f, r->rd.p99, ta && r->rd.n);
-		put_u(f, r->rd.max, ta && r->rd.n);
-		put_u(f, r->wr.p50, ta && r->wr.n);
-		put_u(f, r->wr.p99, ta && r->wr.n);
-		put_u(f, r->wr.max, ta && r->wr.n);
-		put_u(f, r->long_holds, ta);
-		put_u(f, r->ds_problems, wl->ds != SB_DS_NONE);
-		put_u(f, (uint64_t)sb_offset_suspect(ctx->tsc_offset_ns, (double)r->ho.p50),
-		      ctx->tsc_offset_ns == ctx->tsc_offset_ns && ho);
-		for (int c = 0; c < SB_DIST_NCLASSES; c++) {
-			int tracked = lk && r->npairs >= 0, has = tracked && r->class_count[c] > 0 && r->class_p50[c];
-			put_d(f, tracked && r->handoffs ? (double)r->class_count[c] / (double)r->handoffs : NAN, 4);
-			put_u(f, r->class_p50[c], has);
-			put_d(f, has && ctx->c2c_floor[c] > 0 ? (double)r->class_p50[c] / ctx->c2c_floor[c] : NAN, 2);
-		}
-		for (int k = 0; k < sb_counters_n(); k++)
-			put_d(f, r->ctr_per_op[k], 4);
-		fputc('\n', f);
+		srow_t x = {r, &m->cfg_stats[r->cfg], ctx, m, csv_field(ctx->o->placement_str, pq, sizeof(pq)), 0, 0, 0,
+			    spins_counted(r->lock), sb_rep_slowdown(r), sb_workload_think_mean_ns(ctx->wl)};
+		x.ta = r->timed;
+		x.lk = x.ta && !(r->lock->flags & SB_F_NOLOCK);
+		x.ho = x.lk && r->ho.n > 0;
+		summary_row(f, &x);
 	}
 	return commit(f, dir, "summary.csv", tmp);
 }
@@ -276,58 +413,25 @@ static int write_summary(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 /* configs.csv: one row per configuration, the medians over its repetitions (aggregate.h). */
 static int write_configs(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m)
 {
-	char tmp[PATH_MAX + 64], cb[160];
+	char tmp[PATH_MAX + 64], cb[160], pq[2 * sizeof(ctx->o->placement_str) + 3];
 	FILE *f = open_tmp(dir, "configs.csv", tmp, sizeof(tmp));
+	int n_ = 0;
 	if (!f)
 		return -1;
-	fputs("run_id,machine,lock,family,workload,placement,threads,reps,throughput_ops_s,throughput_q1,"
-	      "throughput_q3,throughput_ci_lo,throughput_ci_hi,unstable,jain,handoff_p50_ns,handoff_p99_ns,"
-	      "read_acquire_p50_ns,write_acquire_p50_ns,hold_p50_ns,cs_ns,think_mean_ns,timed_slowdown,timed_slow,"
-	      "handoff_consistency,inconsistent_reps,clock_suspect_reps,below_resolution_reps,violations,"
-	      "oversubscribed,starved_reps,preempted_reps,long_holds,read_share",
-	      f);
+	CONFIGS_COLUMNS(SB_HEAD)
 	for (int k = 0; k < sb_counters_n(); k++)
 		fprintf(f, ",%s_per_op", sb_counter_column(k, cb, sizeof(cb)));
 	fputc('\n', f);
 	for (int c = 0; c < m->ncfg; c++) {
-		const sb_cfg_stats_t *s = &m->cfg_stats[c];
-		const sb_cfg_t *g = &m->cfgs[c];
-		if (!s->reps)
+		crow_t xx = {&m->cfg_stats[c], &m->cfgs[c], ctx, m, csv_field(ctx->o->placement_str, pq, sizeof(pq)),
+			     !(m->cfgs[c].lock->flags & SB_F_NOLOCK)};
+		const crow_t *x = &xx;
+		if (!x->s->reps)
 			continue;
-		int nolock = (g->lock->flags & SB_F_NOLOCK) != 0;
-		char pq[2 * sizeof(ctx->o->placement_str) + 3];
-		fprintf(f, "%s,%s,%s,%s,%s,%s,%d", m->run_id, ctx->o->machine, g->lock->name,
-			sb_family_name(g->lock->family), ctx->wl->name,
-			csv_field(ctx->o->placement_str, pq, sizeof(pq)), g->threads);
-		put_u(f, (uint64_t)s->reps, 1);
-		put_d(f, s->tput, 1);
-		put_d(f, s->tput_q1, 1);
-		put_d(f, s->tput_q3, 1);
-		put_d(f, s->ci_lo, 1);
-		put_d(f, s->ci_hi, 1);
-		put_flag(f, m->repeat_auto ? !s->stable : -1);
-		put_d(f, s->jain, 6);
-		put_d(f, nolock ? NAN : s->ho_p50, 1);
-		put_d(f, nolock ? NAN : s->ho_p99, 1);
-		put_d(f, s->rd_p50, 1);
-		put_d(f, s->wr_p50, 1);
-		put_d(f, s->hold_p50, 1);
-		put_u(f, ctx->wl->cs_ns, 1);
-		put_d(f, s->think_mean, 1);
-		put_d(f, s->slowdown, 3);
-		put_flag(f, isnan(s->slowdown) ? -1 : s->slowdown > SB_SLOWDOWN_LIMIT);
-		put_d(f, nolock ? NAN : s->consistency, 3);
-		put_u(f, (uint64_t)s->inconsistent_reps, 1);
-		put_u(f, (uint64_t)s->clock_suspect_reps, 1);
-		put_u(f, (uint64_t)s->below_res_reps, 1);
-		put_u(f, s->violations, 1);
-		put_u(f, (uint64_t)s->oversubscribed, 1);
-		put_u(f, (uint64_t)s->starved_reps, 1);
-		put_u(f, (uint64_t)s->preempted_reps, 1);
-		put_u(f, s->long_holds, 1);
-		put_d(f, s->acquisitions ? (double)s->reads / (double)s->acquisitions : NAN, 4);
+		n_ = 0;
+		CONFIGS_COLUMNS(SB_CELL)
 		for (int k = 0; k < sb_counters_n(); k++)
-			put_d(f, s->ctr[k], 4);
+			cell_D(f, 0, x->s->ctr[k], 1, 4);
 		fputc('\n', f);
 	}
 	return commit(f, dir, "configs.csv", tmp);
@@ -335,46 +439,26 @@ static int write_configs(const char *dir, const sb_runctx_t *ctx, const sb_meta_
 
 static int write_threads(const char *dir, const sb_meta_t *m, sb_rep_t *const *reps, int n)
 {
-	char tmp[PATH_MAX + 64];
+	char tmp[PATH_MAX + 64], cb[160];
 	FILE *f = open_tmp(dir, "threads.csv", tmp, sizeof(tmp));
+	int n_ = 0;
 	if (!f)
 		return -1;
-	fputs("run_id,lock,threads,rep,thread,pu,node,acquisitions,share,timed_acquisitions,handoffs_in,"
-	      "acquire_p50_ns,acquire_p99_ns,acquire_max_ns,hold_p50_ns,spins_per_op,invol_csw,vol_csw,"
-	      "runq_delay_ns,reads,writes,long_holds",
-	      f);
-	char cb[160];
+	THREADS_COLUMNS(SB_HEAD)
 	for (int k = 0; k < sb_counters_n(); k++)
 		fprintf(f, ",%s,%s_per_op", sb_counter_column(k, cb, sizeof(cb)), cb);
 	fputc('\n', f);
 	for (int i = 0; i < n; i++) {
 		const sb_rep_t *r = reps[i];
-		int spins_ok = !(r->lock->flags & (SB_F_OPAQUE | SB_F_NOLOCK)) && strncmp(r->lock->name, "pthread", 7) != 0;
 		for (int t = 0; t < r->threads; t++) {
-			const sb_thread_row_t *x = &r->trow[t];
-			int ta = x->timed_acq > 0;
-			fprintf(f, "%s,%s,%d,%d,%d,%d,%d", m->run_id, r->lock->name, r->threads, r->rep, x->tid, x->pu,
-				x->node);
-			put_u(f, x->acquisitions, 1);
-			put_d(f, r->acquisitions ? (double)x->acquisitions / (double)r->acquisitions : NAN, 6);
-			put_u(f, x->timed_acq, r->timed);
-			put_u(f, x->handoffs_in, r->timed && !(r->lock->flags & SB_F_NOLOCK));
-			put_u(f, x->acquire_p50, ta);
-			put_u(f, x->acquire_p99, ta);
-			put_u(f, x->acquire_max, ta);
-			put_u(f, x->hold_p50, ta);
-			put_d(f, spins_ok && x->acquisitions ? (double)x->spins / (double)x->acquisitions : NAN, 4);
-			put_u(f, (uint64_t)x->invol_csw, 1);
-			put_u(f, (uint64_t)x->vol_csw, 1);
-			put_u(f, x->runq_delay_ns, x->runq_delay_ns != UINT64_MAX);
-			put_u(f, x->reads, 1);
-			put_u(f, x->writes, 1);
-			put_u(f, x->long_holds, r->timed);
+			const trow_t xx = {r, &r->trow[t], m, r->timed, spins_counted(r->lock)}, *x = &xx;
+			n_ = 0;
+			THREADS_COLUMNS(SB_CELL)
 			for (int k = 0; k < sb_counters_n(); k++) {
-				int ok = x->ctr[k] >= 0;
-				uint64_t den = k == sb_counters_handoffs() ? x->timed_acq : x->acquisitions;
-				put_u(f, (uint64_t)x->ctr[k], ok);
-				put_d(f, ok && den ? (double)x->ctr[k] / (double)den : NAN, 4);
+				long long v = x->t->ctr[k];
+				uint64_t den = k == sb_counters_handoffs() ? x->t->timed_acq : x->t->acquisitions;
+				cell_U(f, 0, (uint64_t)v, v >= 0, 0);
+				cell_D(f, 0, v >= 0 && den ? (double)v / (double)den : NAN, 1, 4);
 			}
 			fputc('\n', f);
 		}
@@ -395,7 +479,7 @@ static int write_handoffs(const char *dir, const sb_meta_t *m, sb_rep_t *const *
 			const sb_pair_row_t *p = &r->pairs[k];
 			fprintf(f, "%s,%s,%d,%d,%d,%d,%s,%llu", m->run_id, r->lock->name, r->threads, r->rep,
 				p->from_pu, p->to_pu, sb_dist_name(p->cls), (unsigned long long)p->count);
-			put_u(f, p->p50_ns, p->timed > 0);
+			cell_U(f, 0, p->p50_ns, p->timed > 0, 0);
 			fputc('\n', f);
 		}
 	}

@@ -46,6 +46,7 @@ typedef struct sb_opts {
 typedef struct sb_thread_row {
 	int tid, pu, node;
 	uint64_t acquisitions, timed_acq, handoffs_in;
+	uint64_t timed_n; /* its timed acquisitions with an acquire latency (classified or not) */
 	uint64_t acquire_p50, acquire_p99, acquire_max, hold_p50;
 	uint64_t reads, writes, long_holds;
 	uint64_t spins;
