@@ -327,10 +327,12 @@ def gnuplot_cmd():
 GNUPLOT_HINT = "install gnuplot to draw them: sudo apt-get install -y gnuplot-nox"
 
 
-# gnuplot takes a double-quoted string's backslash escapes and `command`
-# substitutions; a single-quoted one as written, but it cannot hold a quote
-# or a line break: those go in as double-quoted constants, joined with '.'.
-_GP_SEP = {"'": '"\'"', "\n": '"\\n"', "\r": '"\\r"'}
+# gnuplot reads a double-quoted string's backslash escapes and runs its
+# `commands`; a single-quoted one it takes as written, but that cannot hold a
+# quote or a line break: those go in as double-quoted escapes (\047 for the
+# quote: a quote character in a "..." would throw off the quote tracking of
+# gnuplot's @macro expansion), joined to the rest with '.'.
+_GP_SEP = {"'": '"\\047"', "\n": '"\\n"', "\r": '"\\r"'}
 
 
 def gp_value(v):
@@ -372,7 +374,7 @@ def gnuplot(script, data, params, outdir, stem):
         tmp = os.path.abspath(os.path.join(outdir, ".%s.tmp.%s" % (stem, ext)))
         names = dict(data=os.path.abspath(data), out=tmp, width=PNG_SIZE[0], height=PNG_SIZE[1],
                      **params)
-        cmd = [exe, "-e", gp_assignments(names), script]
+        cmd = [exe, "-e", gp_assignments(names), os.path.join(PLOT_DIR, script)]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, cwd=PLOT_DIR)
         if p.returncode != 0 or not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:

@@ -5,7 +5,11 @@
 # digit); every expected file, PNG pixel size, bad folders and columns (exit
 # 2, one line), the report's marks from configs.csv (forced in a copy), a
 # --c2c-only folder, no gnuplot, and report.html opened in headless Chromium
-# (every image loads, one table row per configuration).  Prints ok/not ok lines and closes with
+# (every image loads, one table row per configuration: the check script is
+# the test's, injected into a copy of the page).  Also the unit tests of the
+# pure parts (tests/test_plot_series.py, one line each here), the gnuplot
+# scripts' by-name interface, and a hand-picked colour for every lock of
+# spinbench --list.  Prints ok/not ok lines and closes with
 # "N passed, N failed, N skipped".  Usage: tests/test_plot.sh [BUILD_DIR]
 set -u
 B=${1:-${B:-build}}
@@ -30,6 +34,34 @@ nonempty() {
 	d=$1; shift
 	for f in "$@"; do [ -s "$d/$f" ] || echo "$f"; done
 }
+
+# --- unit tests of the pure parts (tests/test_plot_series.py) --------------
+python3 "$ROOT/tests/test_plot_series.py" --lines >"$T/unit" 2>"$T/unit.err"
+urc=$?
+nunit=0 ufail=0
+while IFS='	' read -r st name why; do
+	nunit=$((nunit + 1))
+	case $st in
+	ok) ok "$name" ;;
+	skip) skip "$name" "$why" ;;
+	*) ufail=$((ufail + 1)); nok "$name" "$why" ;;
+	esac
+done <"$T/unit"
+# a failed unit test is its own line above; this one catches a run that broke
+check "unit tests ran: $nunit, exit $urc (python3 tests/test_plot_series.py --lines)" \
+	$([ "$nunit" -gt 0 ] && { [ $urc = 0 ] || [ $ufail -gt 0 ]; }; echo $?) "$(tail -5 "$T/unit.err")"
+
+# --- the gnuplot scripts take their parameters by name ----------------------
+bad=$(grep -nE 'ARG[0-9]|@[A-Z]+@' "$ROOT"/plot/*.gp)
+check "plot/*.gp: no positional ARGn, no @PLACEHOLDER@" $([ -z "$bad" ]; echo $?) "$bad"
+bad=$(grep -lE '@[A-Z]+@' "$ROOT/plot-results" "$ROOT/compare-results" "$ROOT"/plot/*.py)
+check "plot-results, compare-results, plot/*.py: no @PLACEHOLDER@ substitution" $([ -z "$bad" ]; echo $?) "$bad"
+bad=""
+for f in "$ROOT"/plot/*.gp; do
+	[ "$(basename "$f")" = common.gp ] && continue
+	grep -q '^load "common.gp"$' "$f" || bad="$bad $(basename "$f")"
+done
+check "every figure script loads the shared preamble plot/common.gp" $([ -z "$bad" ]; echo $?) "without it:$bad"
 
 # --- result folders made by the test ---------------------------------------
 "$BIN" --lock=ttas,mcs --threads=1,2 --duration=50ms --warmup=20ms --repeat=2 \
@@ -98,6 +130,17 @@ assert all(k in c for k in ('cohort', 'cna', 'hmcs')), 'missing'
 assert len({v.lower() for v in c.values()}) == len(c), 'a colour used twice'
 " 2>"$T/err"
 check "fixed colours for cohort, cna and hmcs, every lock's colour distinct" $? "$(cat "$T/err")"
+# the lock name: the first word of each line of --list that names a family
+"$BIN" --list 2>/dev/null | awk 'NF >= 3 && $1 ~ /^[a-z0-9][a-z0-9_-]*$/ && $2 ~ /^[a-z]+$/ { print $1 }' >"$T/locks"
+python3 -c "
+import sys; sys.dont_write_bytecode = True; sys.path.insert(0, '$ROOT/plot')
+import sbresults as sb
+names = open('$T/locks').read().split()
+assert len(names) >= 10 and 'ttas' in names, 'spinbench --list named %d locks: %s' % (len(names), names)
+miss = [n for n in names if n not in sb.LOCK_COLOURS]
+assert not miss, 'hashed fallback colour for: ' + ', '.join(miss)
+" >"$T/out" 2>"$T/err"
+check "every lock of spinbench --list ($(wc -l <"$T/locks") locks) has a hand-picked colour in LOCK_COLOURS" $? "$(tail -1 "$T/err")"
 
 # --- the report's marks come from configs.csv (forced in a copy of r1) ------
 cp -r "$T/r1" "$T/flags"
@@ -255,6 +298,9 @@ cp -r "$T/c2c" "$T/nothing"
 rm -rf "$T/nothing/c2c.csv" "$T/nothing/plots" "$T/nothing/report.html"
 refuse "plot-results: no configuration and no c2c.csv" "configs.csv: no rows, and no core-to-core rows (c2c.csv): nothing to draw" "$ROOT/plot-results" "$T/nothing"
 check "nothing written for a refused comparison (again)" $([ ! -e "$T/x" ]; echo $?)
+cp -r "$T/cmpA" "$T/twowl"
+sed -i 's/,mcs,queued,max-contention,/,mcs,queued,short-cs,/' "$T/twowl/configs.csv" "$T/twowl/summary.csv"
+refuse "plot-results: configs.csv of two workloads" "configs.csv: rows of 2 workloads (max-contention, short-cs); spinbench writes one per folder" "$ROOT/plot-results" "$T/twowl"
 cp -r "$T/cmpA" "$T/badthr"
 sed -i '1s/,acquisitions,/,acq,/' "$T/badthr/threads.csv"
 refuse "missing column in threads.csv" "threads.csv: missing column 'acquisitions'" "$ROOT/plot-results" "$T/badthr"
@@ -275,6 +321,24 @@ else
 fi
 
 # --- headless Chromium: every image loads, one row per configuration --------
+# The pages ship no script: the check is the test's.  imgcheck PAGE copies
+# PAGE into $T with a <base> at PAGE's folder (its relative image paths still
+# resolve) and imgcheck.js appended, and prints the DOM after the load
+# handlers ran, where the script wrote "IMG-CHECK images=N failed=M [the src
+# of each failed image]".
+cat >"$T/imgcheck.js" <<'JS'
+<script>
+window.addEventListener('load', function () {
+  var bad = [], imgs = document.getElementsByTagName('img');
+  for (var i = 0; i < imgs.length; i++)
+    if (!(imgs[i].complete && imgs[i].naturalWidth > 0)) bad.push(imgs[i].getAttribute('src'));
+  var m = document.createElement('p');
+  m.id = 'img-check';
+  m.textContent = 'IMG-CHECK images=' + imgs.length + ' failed=' + bad.length + (bad.length ? ' ' + bad.join(' ') : '');
+  document.body.appendChild(m);
+});
+</script>
+JS
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 # dom FILE: the DOM after the page's load handlers ran
 dom() {
@@ -282,26 +346,36 @@ dom() {
 		--disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chr.XXXX")" \
 		--dump-dom "file://$1" 2>/dev/null
 }
+nchk=0
+imgcheck() {
+	nchk=$((nchk + 1))
+	c=$T/imgcheck$nchk.html
+	sed "0,/<head>/s||<head><base href=\"file://$(cd "$(dirname "$1")" && pwd)/\">|" "$1" >"$c"
+	cat "$T/imgcheck.js" >>"$c"
+	dom "$c"
+}
+n_script=$(cat "$T/r1/report.html" "$T/c2c/report.html" "$T/cmp/comparison.html" | grep -c '<script')
+check "report.html and comparison.html ship no script (the image check is the test's)" $([ "$n_script" = 0 ]; echo $?) "$n_script <script> tags"
 if [ -z "$CHROME" ]; then
 	skip "report.html in headless Chromium" "chromium not installed (scripts/deps.sh --all installs it)"
 elif [ $HAVE_GP = 0 ]; then
 	skip "report.html in headless Chromium" "no plots without gnuplot"
 else
-	dom "$T/r1/report.html" >"$T/dom"
+	imgcheck "$T/r1/report.html" >"$T/dom"
 	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
 	rows=$(grep -o '<tr class="config">' "$T/dom" | wc -l)
 	check "Chromium: every image of report.html loaded ($mark), $rows rows for 4 configurations" \
 		$(echo "$mark" | grep -q 'images=[1-9][0-9]* failed=0$' && [ "$rows" = 4 ]; echo $?) "marker: '$mark'"
 	rm "$T/r1/plots/jain.png"
-	dom "$T/r1/report.html" >"$T/dom"
+	imgcheck "$T/r1/report.html" >"$T/dom"
 	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
 	check "Chromium check fails when an image is missing ($mark)" \
 		$(echo "$mark" | grep -q 'failed=1 plots/jain.png'; echo $?) "marker: '$mark'"
-	dom "$T/c2c/report.html" >"$T/dom"
+	imgcheck "$T/c2c/report.html" >"$T/dom"
 	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
 	check "Chromium: the c2c-only report.html loads its heatmap ($mark)" \
 		$(echo "$mark" | grep -q 'images=1 failed=0$'; echo $?) "marker: '$mark'"
-	dom "$T/cmp/comparison.html" >"$T/dom"
+	imgcheck "$T/cmp/comparison.html" >"$T/dom"
 	mark=$(grep -o 'IMG-CHECK images=[0-9]* failed=[0-9]*[^<]*' "$T/dom")
 	check "Chromium: every image of comparison.html loaded ($mark)" \
 		$(echo "$mark" | grep -q 'images=6 failed=0$'; echo $?) "marker: '$mark'"
