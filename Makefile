@@ -5,6 +5,8 @@
 #   make tsan       the lock tests under ThreadSanitizer
 #   make asan       the tests under AddressSanitizer + UBSan
 #   make bench      performance figures side by side with reference locks
+#   make check-unit the unit tests alone (seconds)
+#   make format-check / make format / make lint   clang-format and cppcheck
 #   make deps       only find/install the Debian packages
 #   make clean
 
@@ -27,7 +29,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wund
            -Wcast-align -Wformat=2 -Wpointer-arith -Wwrite-strings -Wvla
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread $(CFLAGS) $(WARN) $(WERROR) $(SAN) \
-             -iquote locks -iquote harness -iquote tests -MMD -MP \
+             -iquote locks -iquote harness -iquote tests/lib -MMD -MP \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
@@ -37,9 +39,15 @@ LOCK_OBJS := $(LOCK_IDS:%=$(B)/lock_%.o)
 LOCK_CSRC := $(wildcard locks/*.c)
 HARN_SRC  := $(filter-out harness/stamp.c harness/main.c,$(wildcard harness/*.c))
 LIB_OBJS  := $(HARN_SRC:harness/%.c=$(B)/h_%.o) $(LOCK_CSRC:locks/%.c=$(B)/l_%.o) $(LOCK_OBJS)
-TESTS     := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+# Tests by kind: tests/unit (fast, precise), tests/locks (every lock's
+# correctness, under watchdogs), tests/e2e (run-bench, plot-results and
+# compare-results end to end); tests/lib holds what they share.
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+LOCK_TESTS := $(patsubst tests/locks/%.c,%,$(wildcard tests/locks/test_*.c))
+TESTS     := $(UNIT_TESTS) $(LOCK_TESTS)
+vpath test_%.c tests/unit tests/locks
 
-.PHONY: all test check tsan asan bench deps clean unit cross FORCE
+.PHONY: all test check check-unit tsan asan bench deps clean unit cross format format-check lint FORCE
 all: $(B)/spinbench
 
 deps:
@@ -74,14 +82,18 @@ $(B)/spinbench: $(B)/h_main.o $(LIB_OBJS)
 $(B)/h_main.o: harness/main.c | $(B)/.deps-ok
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(B)/test_%: tests/test_%.c $(LIB_OBJS)
+$(B)/test_%: test_%.c $(LIB_OBJS)
 	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 # The unit and correctness tests of one build variant.
-# SCRIPTS: end-to-end tests of run-bench (tests/test_*.sh), given the build dir in $B.
-SCRIPTS   ?= $(wildcard tests/test_*.sh)
+# SCRIPTS: end-to-end tests of run-bench (tests/e2e/test_*.sh), given the build dir in $B.
+SCRIPTS   ?= $(wildcard tests/e2e/test_*.sh)
 unit: $(TESTS:%=$(B)/%) $(B)/spinbench
 	@B=$(B) scripts/run-tests.sh $(TESTS:%=$(B)/%) $(SCRIPTS)
+
+# The unit tests alone, in seconds (no lock torture, no end to end).
+check-unit:
+	@$(MAKE) --no-print-directory B=build/test WERROR=-Werror TESTS="$(UNIT_TESTS)" SCRIPTS= unit
 
 test:
 	@scripts/deps.sh --all
@@ -98,6 +110,26 @@ asan:
 
 bench: all
 	@scripts/bench.sh
+
+# Style and lint: clang-format (.clang-format, the project's style) and
+# cppcheck, both from Debian; stamp.c is checked once per lock, as it is built.
+C_SOURCES := $(wildcard harness/*.c harness/*.h locks/*.h locks/*.c tests/unit/*.c tests/locks/*.c tests/lib/*.h)
+format:
+	@clang-format -i $(C_SOURCES)
+
+format-check:
+	@command -v clang-format >/dev/null || { echo "make format-check: clang-format missing; install with: sudo apt-get install -y clang-format" >&2; exit 1; }
+	@clang-format --dry-run -Werror $(C_SOURCES) && echo "format-check: $(words $(C_SOURCES)) files match .clang-format"
+
+CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
+	    -D_GNU_SOURCE -iquote harness -I harness -I locks -I tests/lib --suppress=missingIncludeSystem
+lint:
+	@command -v cppcheck >/dev/null || { echo "make lint: cppcheck missing; install with: sudo apt-get install -y cppcheck" >&2; exit 1; }
+	@$(CPPCHECK) -i harness/stamp.c harness locks tests/unit tests/locks
+	@for id in $(LOCK_IDS); do \
+		$(CPPCHECK) -DSB_WITH_BENCH -DSB_ID=$$id --include=locks/$$id.h harness/stamp.c || exit 1; \
+	done
+	@echo "lint: cppcheck clean over harness/, locks/ and the tests, and stamp.c for each of $(words $(LOCK_IDS)) locks"
 
 clean:
 	rm -rf build

@@ -73,8 +73,8 @@ void sb_cfg_aggregate(sb_rep_t *const *reps, int nreps, int cfg, double granular
 		if (reps[i]->cfg == cfg)
 			mine[n++] = reps[i];
 	s->reps = n;
-	double *out[] = {&s->tput, &s->jain, &s->ho_p50, &s->ho_p99, &s->rd_p50, &s->wr_p50, &s->hold_p50,
-			 &s->think_mean, &s->slowdown, &s->consistency};
+	double *out[] = {&s->tput,   &s->jain,     &s->ho_p50,     &s->ho_p99,   &s->rd_p50,
+			 &s->wr_p50, &s->hold_p50, &s->think_mean, &s->slowdown, &s->consistency};
 	int nfig = (int)(sizeof(out) / sizeof(out[0]));
 	for (int f = 0; f < nfig + SB_CTR_MAX; f++) {
 		for (int i = 0; i < n; i++)

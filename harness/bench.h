@@ -86,13 +86,13 @@ typedef struct sb_inst {
 
 /* One worker's figures of the latency phase. */
 typedef struct sb_timed {
-	uint64_t acq;                  /* every acquisition of the TIMED phase, timed or not */
-	uint64_t sampled;              /* timed acquisitions (= the sum of kind[]) */
-	uint64_t kind[SB_ACQ_NKINDS];  /* by sb_acq_kind_t */
-	uint64_t ho_w, ho_r;           /* handoffs to exclusive / to shared acquisitions */
-	uint64_t ho_from_readers;      /* handoffs to writers from a shared release */
-	uint64_t nonpositive;          /* handoffs whose latency came out <= 0 (not histogrammed) */
-	uint64_t long_holds;           /* timed holds above the hold limit */
+	uint64_t acq;                   /* every acquisition of the TIMED phase, timed or not */
+	uint64_t sampled;               /* timed acquisitions (= the sum of kind[]) */
+	uint64_t kind[SB_ACQ_NKINDS];   /* by sb_acq_kind_t */
+	uint64_t ho_w, ho_r;            /* handoffs to exclusive / to shared acquisitions */
+	uint64_t ho_from_readers;       /* handoffs to writers from a shared release */
+	uint64_t nonpositive;           /* handoffs whose latency came out <= 0 (not histogrammed) */
+	uint64_t long_holds;            /* timed holds above the hold limit */
 	uint64_t think_sum_ns, think_n; /* measured think times (own release to next arrival) */
 } sb_timed_t;
 
@@ -101,28 +101,28 @@ typedef struct sb_worker {
 	SB_ALIGNED uint64_t acq_measured; /* acquisitions in the measured window */
 	uint64_t writes_total;            /* exclusive acquisitions, every phase */
 	uint64_t violations;
-	uint64_t spins_measured;          /* wait-loop iterations in the window */
-	sb_timed_t t;                     /* the latency phase */
+	uint64_t spins_measured; /* wait-loop iterations in the window */
+	sb_timed_t t;            /* the latency phase */
 	/* ns; allocated by the runner, first touched by the worker (sb_worker_begin).
 	 * h_ho_r and h_acq_read exist only when the workload has shared / read acquisitions. */
 	sb_hist_t *h_ho_w, *h_ho_r, *h_acquire, *h_acq_read, *h_hold;
-	uint32_t *pair_count;             /* [releaser], this worker acquiring; NULL if not tracked */
-	uint32_t *pair_hist;              /* [releaser][SB_PHIST_N] */
-	int pu;                           /* OS index it is bound to */
-	int node;                         /* its NUMA node, or virtual node (--virtual-nodes) */
+	uint32_t *pair_count; /* [releaser], this worker acquiring; NULL if not tracked */
+	uint32_t *pair_hist;  /* [releaser][SB_PHIST_N] */
+	int pu;               /* OS index it is bound to */
+	int node;             /* its NUMA node, or virtual node (--virtual-nodes) */
 	int bind_ok;
-	long invol_csw, vol_csw;          /* over the measured window */
-	uint64_t runq_delay_ns;           /* schedstat, over the measured window; UINT64_MAX if unreadable */
-	long long ctr[SB_CTR_MAX];        /* PAPI counters over the window (handoffs: the timed phase); -1 = NA */
+	long invol_csw, vol_csw;   /* over the measured window */
+	uint64_t runq_delay_ns;    /* schedstat, over the measured window; UINT64_MAX if unreadable */
+	long long ctr[SB_CTR_MAX]; /* PAPI counters over the window (handoffs: the timed phase); -1 = NA */
 	/* the edges' baselines (worker.c) */
 	long ivcsw0, vcsw0;
 	uint64_t runq0;
-	sb_ctr_thread_t *ct;              /* this thread's PAPI event set, or NULL */
+	sb_ctr_thread_t *ct; /* this thread's PAPI event set, or NULL */
 	/* workloads (the general loop) */
 	uint64_t reads_measured, writes_measured; /* in the window */
 	sb_think_t *think;
-	int64_t *tally;                   /* [instance]: data-structure inserts - deletes that succeeded */
-	uint64_t sink;                    /* sum of what reads saw (keeps them from being optimised out) */
+	int64_t *tally; /* [instance]: data-structure inserts - deletes that succeeded */
+	uint64_t sink;  /* sum of what reads saw (keeps them from being optimised out) */
 	char bind_err[160];
 } sb_worker_t;
 
@@ -133,19 +133,19 @@ typedef struct sb_bench {
 	/* The workload.  general = 0: max-contention, the plain loop (one lock,
 	 * empty critical section, no think time, all exclusive). */
 	int general;
-	int rw;        /* the lock has a shared mode: reads take it shared */
-	int rw_reads;  /* ... and the workload makes reads: the shared-release record is kept */
+	int rw;       /* the lock has a shared mode: reads take it shared */
+	int rw_reads; /* ... and the workload makes reads: the shared-release record is kept */
 	sb_inst_t *inst;
 	int ninst;
 	int cs_lines;
-	uint64_t cs_ticks;       /* the critical section's busy delay */
-	sb_delay_cal_t delay;    /* the busy delay's calibration for this repetition */
+	uint64_t cs_ticks;    /* the critical section's busy delay */
+	sb_delay_cal_t delay; /* the busy delay's calibration for this repetition */
 	uint64_t hold_limit_ticks;
-	uint64_t stamp_ticks;    /* one ordered stamp's cost, taken off every hold */
-	uint64_t base_ticks;     /* a stamp before the workers start (shared-release records) */
-	uint64_t sample_every;   /* TIMED: one acquisition in about this many is timed; set
+	uint64_t stamp_ticks;  /* one ordered stamp's cost, taken off every hold */
+	uint64_t base_ticks;   /* a stamp before the workers start (shared-release records) */
+	uint64_t sample_every; /* TIMED: one acquisition in about this many is timed; set
 				    by the runner before its release store of SB_PH_TIMED */
-	uint64_t stamp_mask;     /* TIMED, max-contention: a release is stamped when the next
+	uint64_t stamp_mask;   /* TIMED, max-contention: a release is stamped when the next
 				    sequence number & stamp_mask is 0 (sb_sampling_t gate - 1) */
 	sb_ds_kind_t ds;
 	sb_ds_mix_t mix;
@@ -160,9 +160,9 @@ typedef struct sb_bench {
 	sb_worker_t *w;
 	/* what the workers' runtime (worker.c) needs of the run */
 	const sb_topo_t *topo;
-	int virtual_nodes;       /* --virtual-nodes (hmcs cache groups follow them) */
-	int sched_fifo;          /* --sched=fifo: each worker sets itself SCHED_FIFO 1 */
-	int measure_delay;       /* thread 0 measures the busy loop (delays below 200 ns) */
+	int virtual_nodes;                           /* --virtual-nodes (hmcs cache groups follow them) */
+	int sched_fifo;                              /* --sched=fifo: each worker sets itself SCHED_FIFO 1 */
+	int measure_delay;                           /* thread 0 measures the busy loop (delays below 200 ns) */
 	void (*node_init)(void *node, unsigned tid); /* the lock's, before the phases */
 } sb_bench_t;
 

@@ -41,7 +41,6 @@ typedef struct c2c_arg {
 	int side; /* 0: a (times), 1: b (answers) */
 } c2c_arg_t;
 
-
 /*
  * Wait for seq == want: a tight loop (no pause, see c2c.h) that looks at the
  * clock and the abort flag every 4096 iterations.  0; -1 on timeout (abort
@@ -135,7 +134,7 @@ timeout:
 	if (rc == -1) { /* ours; -2: the peer's, it reports */
 		c->failed[side] = 1;
 		sb_seterr(c->err[side], sizeof(c->err[side]), "c2c: PU %d got no answer from PU %d within %.1f s",
-		       c->pu[side], c->pu[1 - side], (double)SB_C2C_TIMEOUT_NS / 1e9);
+			  c->pu[side], c->pu[1 - side], (double)SB_C2C_TIMEOUT_NS / 1e9);
 	}
 	return NULL;
 }
@@ -148,13 +147,16 @@ int sb_c2c_pair(const sb_topo_t *t, int a, int b, int samples, sb_c2c_row_t *out
 	int started = 0, rc = 0;
 
 	if (!sb_topo_is_thissystem(t)) {
-		sb_seterr(err, errlen, "c2c: the topology is not this system (loaded from XML): binding refused, "
-				    "nothing measured");
+		sb_seterr(err, errlen,
+			  "c2c: the topology is not this system (loaded from XML): binding refused, "
+			  "nothing measured");
 		return -1;
 	}
 	if (a == b || !sb_topo_has_pu(t, a) || !sb_topo_has_pu(t, b) || samples < 1) {
-		sb_seterr(err, errlen, "c2c: invalid pair %d,%d or samples %d (two distinct PUs of this system, "
-				    "samples >= 1)", a, b, samples);
+		sb_seterr(err, errlen,
+			  "c2c: invalid pair %d,%d or samples %d (two distinct PUs of this system, "
+			  "samples >= 1)",
+			  a, b, samples);
 		return -1;
 	}
 	c = aligned_alloc(SB_CACHELINE, (sizeof(*c) + SB_CACHELINE - 1) / SB_CACHELINE * SB_CACHELINE);
@@ -353,7 +355,7 @@ out:
 int sb_c2c_run(const sb_topo_t *t, const int *pus, int n, int max_pairs, int samples, sb_c2c_row_t *rows,
 	       void (*progress)(int done, int total, void *arg), void *arg, char *err, size_t errlen)
 {
-	int (*pairs)[2];
+	int(*pairs)[2];
 	int np;
 
 	if (max_pairs < 1) {

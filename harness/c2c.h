@@ -51,12 +51,12 @@
 #define SB_C2C_TIMEOUT_NS 1000000000ull
 
 typedef struct sb_c2c_row {
-	int from_pu, to_pu;  /* OS indexes; from_pu keeps the round-trip clock */
-	sb_dist_t cls;       /* sb_topo_classify(from_pu, to_pu) */
-	double median_ns;    /* one-way latency: median round trip / 2 */
-	double min_ns;       /* one-way: fastest round trip / 2 */
-	int samples;         /* round trips measured (and offset samples) */
-	double offset_ns;    /* to_pu's counter minus from_pu's, median estimate */
+	int from_pu, to_pu; /* OS indexes; from_pu keeps the round-trip clock */
+	sb_dist_t cls;      /* sb_topo_classify(from_pu, to_pu) */
+	double median_ns;   /* one-way latency: median round trip / 2 */
+	double min_ns;      /* one-way: fastest round trip / 2 */
+	int samples;        /* round trips measured (and offset samples) */
+	double offset_ns;   /* to_pu's counter minus from_pu's, median estimate */
 } sb_c2c_row_t;
 
 /*

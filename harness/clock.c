@@ -171,12 +171,11 @@ int sb_clock_init(sb_clock_info_t *out)
 			info.hypervisor = (int)((c >> 31) & 1);
 		info.cpuinfo_constant = cpuinfo_flag("constant_tsc");
 		info.cpuinfo_nonstop = cpuinfo_flag("nonstop_tsc");
-		info.invariant = info.cpuid_invariant == 1 ||
-				 (info.cpuinfo_constant == 1 && info.cpuinfo_nonstop == 1);
+		info.invariant = info.cpuid_invariant == 1 || (info.cpuinfo_constant == 1 && info.cpuinfo_nonstop == 1);
 	}
 #elif defined(__aarch64__)
 	info.source = "cntvct";
-	info.invariant = 1; /* the generic timer runs at a fixed frequency */
+	info.invariant = 1;       /* the generic timer runs at a fixed frequency */
 #else
 	info.source = "clock_gettime";
 	info.invariant = 1;

@@ -63,35 +63,35 @@
 
 /* What sb_clock_init() found out about the counter. */
 typedef struct sb_clock_info {
-	const char *source;     /* "tsc", "cntvct" or "clock_gettime" (static string) */
-	int invariant;          /* 1: the tick rate is constant and the counter keeps
+	const char *source;            /* "tsc", "cntvct" or "clock_gettime" (static string) */
+	int invariant;                 /* 1: the tick rate is constant and the counter keeps
 				   running in idle states (x86: cpuid bit, or
 				   constant_tsc + nonstop_tsc in /proc/cpuinfo;
 				   cntvct and clock_gettime: always 1) */
-	int cpuid_invariant;    /* x86: CPUID 0x80000007 EDX bit 8; else -1 */
-	int cpuinfo_constant;   /* x86: "constant_tsc" in /proc/cpuinfo flags
+	int cpuid_invariant;           /* x86: CPUID 0x80000007 EDX bit 8; else -1 */
+	int cpuinfo_constant;          /* x86: "constant_tsc" in /proc/cpuinfo flags
 				   (1/0, -1 if unreadable); else -1 */
-	int cpuinfo_nonstop;    /* x86: "nonstop_tsc", same convention */
-	int hypervisor;         /* x86: CPUID 1 ECX bit 31 (running under a
+	int cpuinfo_nonstop;           /* x86: "nonstop_tsc", same convention */
+	int hypervisor;                /* x86: CPUID 1 ECX bit 31 (running under a
 				   hypervisor, which may hide the invariant bit);
 				   else -1 */
-	double ticks_per_sec;   /* the calibration in use */
+	double ticks_per_sec;          /* the calibration in use */
 	double measured_ticks_per_sec; /* median of the rounds against
 					  CLOCK_MONOTONIC_RAW (aarch64 uses
 					  CNTFRQ_EL0 instead, this is the check) */
-	double calib_spread;    /* (max - min) / median of the calibration
+	double calib_spread;           /* (max - min) / median of the calibration
 				   rounds, relative; 0 for clock_gettime */
-	int calib_rounds;       /* rounds measured */
-	double read_cost_ns;    /* median cost of one ordered read (sb_tick_end):
+	int calib_rounds;              /* rounds measured */
+	double read_cost_ns;           /* median cost of one ordered read (sb_tick_end):
 				   what an empty interval between two end stamps
 				   reads, and what a hold time has subtracted */
-	double start_cost_ns;   /* the same for sb_tick_start */
-	double raw_cost_ns;     /* the same for the unordered sb_tick_raw */
-	double granularity_ns;  /* smallest non-zero step seen between two
+	double start_cost_ns;          /* the same for sb_tick_start */
+	double raw_cost_ns;            /* the same for the unordered sb_tick_raw */
+	double granularity_ns;         /* smallest non-zero step seen between two
 				   consecutive raw reads: the counter cannot show
 				   a difference finer than this (an upper bound
 				   when a read costs more than one step) */
-	uint64_t read_cost_ticks; /* read_cost_ns in ticks, rounded down */
+	uint64_t read_cost_ticks;      /* read_cost_ns in ticks, rounded down */
 } sb_clock_info_t;
 
 #if defined(__x86_64__) || defined(__i386__)

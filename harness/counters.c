@@ -69,7 +69,7 @@ static const char *const sde_descr[SDE_N] = {
 };
 
 typedef struct ctr {
-	char stem[NAME_MAX_LEN + 1];  /* column stem */
+	char stem[NAME_MAX_LEN + 1];   /* column stem */
 	char event[NAME_MAX_LEN + 24]; /* PAPI event name */
 	int code;                      /* PAPI event code (valid if code_ok) */
 	int code_ok;
@@ -139,7 +139,7 @@ static void *sde_load(void)
 	if (!h) {
 		const char *e = dlerror();
 		sfmt(g_sde_err, sizeof(g_sde_err), "libsde (PAPI software-defined events) not loadable: %s",
-			 e ? e : "dlopen failed");
+		     e ? e : "dlopen failed");
 	}
 	return h;
 }
@@ -163,8 +163,8 @@ static void sde_register(void *h)
 	for (int k = 1; k < SDE_N; k++) {
 		int r = f_reg(lib, sde_short[k], PAPI_SDE_RO | PAPI_SDE_INSTANT, PAPI_SDE_long_long, cbs[k], NULL);
 		if (r != SDE_OK) {
-			sfmt(g_sde_err, sizeof(g_sde_err), "papi_sde_register_counter_cb(%s) failed (%d)",
-				 sde_short[k], r);
+			sfmt(g_sde_err, sizeof(g_sde_err), "papi_sde_register_counter_cb(%s) failed (%d)", sde_short[k],
+			     r);
 			return;
 		}
 		if (f_descr)
@@ -206,7 +206,7 @@ static void papi_init(void)
 	int r = PAPI_library_init(PAPI_VER_CURRENT);
 	if (r != PAPI_VER_CURRENT) {
 		sfmt(g_papi_err, sizeof(g_papi_err), "PAPI_library_init failed: %s",
-			 r > 0 ? "header/library version mismatch" : PAPI_strerror(r));
+		     r > 0 ? "header/library version mismatch" : PAPI_strerror(r));
 		return;
 	}
 	r = PAPI_thread_init(sb_papi_thread_id);
@@ -228,7 +228,7 @@ static void papi_init(void)
 		} else if (ci->disabled) {
 			g_sde_ok = 0;
 			sfmt(g_sde_err, sizeof(g_sde_err), "PAPI component sde is disabled: %.200s",
-				 ci->disabled_reason);
+			     ci->disabled_reason);
 		}
 	}
 }
@@ -250,8 +250,8 @@ static void pmu_hint(char *buf, size_t len)
 	for (struct dirent *e; (e = readdir(d));) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (!strncmp(e->d_name, "cpu", 3) || !strncmp(e->d_name, "armv", 4) ||
-		    !strncmp(e->d_name, "arm_", 4) || !strncmp(e->d_name, "power", 5))
+		if (!strncmp(e->d_name, "cpu", 3) || !strncmp(e->d_name, "armv", 4) || !strncmp(e->d_name, "arm_", 4) ||
+		    !strncmp(e->d_name, "power", 5))
 			core = 1;
 		int k = snprintf(list + used, sizeof(list) - used, "%s%s", used ? " " : "", e->d_name);
 		if (k > 0 && (size_t)k < sizeof(list) - used)
@@ -259,8 +259,10 @@ static void pmu_hint(char *buf, size_t len)
 	}
 	closedir(d);
 	if (!core)
-		sfmt(buf, len, "; the kernel exposes no CPU PMU (/sys/bus/event_source/devices: %s), as in a VM "
-				   "without a virtual PMU", list);
+		sfmt(buf, len,
+		     "; the kernel exposes no CPU PMU (/sys/bus/event_source/devices: %s), as in a VM "
+		     "without a virtual PMU",
+		     list);
 }
 
 static void comp_disabled_reason(int cidx, char *buf, size_t len)
@@ -269,7 +271,7 @@ static void comp_disabled_reason(int cidx, char *buf, size_t len)
 	buf[0] = '\0';
 	if (ci && ci->disabled && ci->disabled != PAPI_EDELAY_INIT)
 		sfmt(buf, len, "PAPI component %.40s is disabled: %.200s", ci->name,
-			 ci->disabled_reason[0] ? ci->disabled_reason : "no reason given");
+		     ci->disabled_reason[0] ? ci->disabled_reason : "no reason given");
 }
 
 /* Reason for a hardware/native event that failed with PAPI error r. */
@@ -414,13 +416,15 @@ static void probe_all(void)
 				if (dis[0])
 					sfmt(c->reason, sizeof(c->reason), "%s", dis);
 				else
-					hw_reason(c, "PAPI has no mapping of it to this CPU's events (PAPI_query_event)",
+					hw_reason(c,
+						  "PAPI has no mapping of it to this CPU's events (PAPI_query_event)",
 						  PAPI_query_event(c->code));
 				continue;
 			}
 			r = PAPI_add_event(es, c->code);
 			if (r != PAPI_OK) {
-				hw_reason(c, in_set ? "PAPI_add_event (with the events before it)" : "PAPI_add_event", r);
+				hw_reason(c, in_set ? "PAPI_add_event (with the events before it)" : "PAPI_add_event",
+					  r);
 				continue;
 			}
 			long long vals[SB_CTR_MAX];
@@ -456,7 +460,7 @@ static int add_name(const char *name, char *err, size_t errlen)
 			return 0; /* given twice: once is enough */
 		if (!strcmp(g_ctr[i].stem, c.stem)) {
 			sfmt(err, errlen, "--counters: events '%s' and '%s' would share the column '%s'",
-				 g_ctr[i].event, c.event, c.stem);
+			     g_ctr[i].event, c.event, c.stem);
 			return -1;
 		}
 	}
@@ -472,8 +476,7 @@ static int add_name(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *const default_hw[] = {"PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM", "PAPI_TOT_CYC",
-					 "PAPI_TOT_INS"};
+static const char *const default_hw[] = {"PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM", "PAPI_TOT_CYC", "PAPI_TOT_INS"};
 
 /* Is a preset countable in the calling thread (alone)? */
 static int preset_countable(const char *name)
@@ -746,7 +749,8 @@ void sb_counters_list(FILE *f)
 			else
 				fprintf(f, "  %-20s %s\n", ci->name, ci->description);
 		}
-		fprintf(f, "\nNative event names (papi_native_avail) are accepted too, e.g. --counters=perf::TASK-CLOCK.\n");
+		fprintf(f,
+			"\nNative event names (papi_native_avail) are accepted too, e.g. --counters=perf::TASK-CLOCK.\n");
 	}
 	g_n = saved_n;
 	memcpy(g_ctr, saved, sizeof(saved));
@@ -804,31 +808,32 @@ sb_ctr_thread_t *sb_counters_thread_init(char *err, size_t errlen)
 	 * so the hardware counts do not include the SDE set's start/stop. */
 	int sde_cidx = PAPI_get_component_index("sde");
 	for (int pass = 0; pass < 2; pass++)
-	for (int i = 0; i < g_n; i++) {
-		const ctr_t *c = &g_ctr[i];
-		if (!c->available || (pass == 0) != (c->cidx == sde_cidx))
-			continue;
-		struct ctr_set *s = NULL;
-		for (int k = 0; k < t->nsets; k++)
-			if (g_ctr[t->set[k].idx[0]].cidx == c->cidx)
-				s = &t->set[k];
-		if (!s) {
-			s = &t->set[t->nsets];
-			s->es = PAPI_NULL;
-			r = PAPI_create_eventset(&s->es);
+		for (int i = 0; i < g_n; i++) {
+			const ctr_t *c = &g_ctr[i];
+			if (!c->available || (pass == 0) != (c->cidx == sde_cidx))
+				continue;
+			struct ctr_set *s = NULL;
+			for (int k = 0; k < t->nsets; k++)
+				if (g_ctr[t->set[k].idx[0]].cidx == c->cidx)
+					s = &t->set[k];
+			if (!s) {
+				s = &t->set[t->nsets];
+				s->es = PAPI_NULL;
+				r = PAPI_create_eventset(&s->es);
+				if (r != PAPI_OK) {
+					sfmt(err, errlen, "counters: PAPI_create_eventset: %s", PAPI_strerror(r));
+					goto fail;
+				}
+				t->nsets++;
+			}
+			r = PAPI_add_event(s->es, c->code);
 			if (r != PAPI_OK) {
-				sfmt(err, errlen, "counters: PAPI_create_eventset: %s", PAPI_strerror(r));
+				sfmt(err, errlen, "counters: PAPI_add_event(%s) in a worker: %s", c->event,
+				     PAPI_strerror(r));
 				goto fail;
 			}
-			t->nsets++;
+			s->idx[s->n++] = i;
 		}
-		r = PAPI_add_event(s->es, c->code);
-		if (r != PAPI_OK) {
-			sfmt(err, errlen, "counters: PAPI_add_event(%s) in a worker: %s", c->event, PAPI_strerror(r));
-			goto fail;
-		}
-		s->idx[s->n++] = i;
-	}
 	return t;
 fail:
 	thread_teardown(t);

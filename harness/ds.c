@@ -125,8 +125,8 @@ int sb_ht_check(const sb_ht_t *t, int64_t expected, char *desc, size_t len)
 		uint32_t i = t->buckets[b], steps = 0;
 		while (i != SB_DS_NIL) {
 			if (i >= t->cap) {
-				problem(&p, "bucket %" PRIu32 ": link to node %" PRIu32 " outside the pool of %" PRIu32, b, i,
-					t->cap);
+				problem(&p, "bucket %" PRIu32 ": link to node %" PRIu32 " outside the pool of %" PRIu32,
+					b, i, t->cap);
 				break;
 			}
 			if (steps >= t->cap) {
@@ -134,7 +134,8 @@ int sb_ht_check(const sb_ht_t *t, int64_t expected, char *desc, size_t len)
 				break;
 			}
 			if (node_mark[i]) {
-				problem(&p, "node %" PRIu32 " reached twice (cycle or shared chain) in bucket %" PRIu32, i, b);
+				problem(&p, "node %" PRIu32 " reached twice (cycle or shared chain) in bucket %" PRIu32,
+					i, b);
 				break; /* what follows was already walked */
 			}
 			node_mark[i] = 1;
@@ -180,7 +181,8 @@ int sb_ht_check(const sb_ht_t *t, int64_t expected, char *desc, size_t len)
 		problem(&p, "%" PRIu64 " reachable + %" PRIu64 " free != pool of %" PRIu32 " (nodes lost)", reachable,
 			freecount, t->cap);
 	if (expected != SB_DS_NO_EXPECT && (expected < 0 || (uint64_t)expected != reachable))
-		problem(&p, "%" PRIu64 " keys present, the threads' inserts - deletes say %" PRId64, reachable, expected);
+		problem(&p, "%" PRIu64 " keys present, the threads' inserts - deletes say %" PRId64, reachable,
+			expected);
 
 	char okline[128];
 	snprintf(okline, sizeof okline, "%" PRIu64 " keys, %" PRIu32 " buckets, longest chain %" PRIu32, reachable,

@@ -54,17 +54,17 @@ typedef struct sb_ht_node {
 } sb_ht_node_t;
 
 typedef struct sb_ht {
-	uint32_t *buckets;     /* nbuckets chain heads */
-	sb_ht_node_t *pool;    /* cap nodes */
-	uint32_t nbuckets;     /* power of two */
-	uint32_t mask;         /* nbuckets - 1 */
-	uint32_t nkeys;        /* keys are in [0, nkeys) */
-	uint32_t cap;          /* pool size == nkeys: every key at most once */
-	uint32_t free_head;    /* free-list head */
+	uint32_t *buckets;  /* nbuckets chain heads */
+	sb_ht_node_t *pool; /* cap nodes */
+	uint32_t nbuckets;  /* power of two */
+	uint32_t mask;      /* nbuckets - 1 */
+	uint32_t nkeys;     /* keys are in [0, nkeys) */
+	uint32_t cap;       /* pool size == nkeys: every key at most once */
+	uint32_t free_head; /* free-list head */
 	uint32_t pad_;
-	uint64_t size;         /* number of keys present, maintained by insert/delete */
+	uint64_t size;          /* number of keys present, maintained by insert/delete */
 	unsigned char *scratch; /* check-only marks: cap + nkeys bytes */
-	void *mem;             /* what init allocated (NULL: caller's memory) */
+	void *mem;              /* what init allocated (NULL: caller's memory) */
 } sb_ht_t;
 
 /*
@@ -189,10 +189,10 @@ typedef struct sb_list_node {
 } sb_list_node_t;
 
 typedef struct sb_list {
-	sb_list_node_t *pool;   /* cap nodes */
+	sb_list_node_t *pool; /* cap nodes */
 	uint32_t cap;
-	uint32_t head;          /* newest node, SB_DS_NIL when empty */
-	uint32_t tail;          /* oldest node, SB_DS_NIL when empty */
+	uint32_t head; /* newest node, SB_DS_NIL when empty */
+	uint32_t tail; /* oldest node, SB_DS_NIL when empty */
 	uint32_t free_head;
 	uint64_t length;        /* maintained by push/pop */
 	unsigned char *scratch; /* check-only marks: cap bytes */

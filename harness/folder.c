@@ -167,8 +167,10 @@ int sb_folder_publish(const sb_opts_t *o, const sb_meta_t *meta, const char *dir
 	parent_of(o->out, parent, sizeof(parent));
 	snprintf(old, sizeof(old), "%s/.%s.old-%d", parent, meta->run_id, (int)getpid());
 	if (st == SB_OUT_FOREIGN || st == SB_OUT_BAD) {
-		fprintf(stderr, "run-bench: %s changed during the run and is not a result folder; the results "
-				"stay in %s\n", o->out, dir);
+		fprintf(stderr,
+			"run-bench: %s changed during the run and is not a result folder; the results "
+			"stay in %s\n",
+			o->out, dir);
 		return -1;
 	}
 	if (st != SB_OUT_NEW && rename(o->out, old) != 0) {

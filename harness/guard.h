@@ -101,8 +101,7 @@ static inline uint64_t sb_guard_read_enter(sb_guard_t *g, uint64_t *viol)
 static inline void sb_guard_read_leave(sb_guard_t *g, uint64_t entered, uint64_t *viol)
 {
 	uint64_t v = g->word;
-	*viol += ((v >> SB_GUARD_OWNER_SHIFT) & SB_GUARD_MARK_MASK) != 0 ||
-		 ((v ^ entered) & SB_GUARD_COUNT_MASK) != 0;
+	*viol += ((v >> SB_GUARD_OWNER_SHIFT) & SB_GUARD_MARK_MASK) != 0 || ((v ^ entered) & SB_GUARD_COUNT_MASK) != 0;
 }
 
 #endif

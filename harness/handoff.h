@@ -115,8 +115,8 @@ static inline const char *sb_acq_kind_name(sb_acq_kind_t k)
  * it is counted in *nonpositive and kept out of the histogram, never clipped
  * to 0.  Returns 1 when the value went into the histogram, 0 when counted.
  */
-static inline int sb_handoff_add(sb_hist_t *h, uint64_t *nonpositive, uint64_t owned, uint64_t rel,
-				 double ns_per_tick, uint64_t *lat_ns)
+static inline int sb_handoff_add(sb_hist_t *h, uint64_t *nonpositive, uint64_t owned, uint64_t rel, double ns_per_tick,
+				 uint64_t *lat_ns)
 {
 	if (owned <= rel) {
 		(*nonpositive)++;

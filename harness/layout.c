@@ -63,7 +63,7 @@ int sb_arena_alloc(sb_runctx_t *ctx, const sb_lock_impl_t *im, sb_bench_t *b, sb
 	memset(A->mem, 0, A->size); /* first touch */
 	r->lock_node_real = sb_page_node(A->mem);
 	A->ds_size = wl->ds == SB_DS_HASHTABLE ? SB_CACHELINE + sb_ht_mem_size(wl->ds_keys)
-		   : wl->ds == SB_DS_LIST      ? SB_CACHELINE + sb_list_mem_size(wl->ds_keys)
+		     : wl->ds == SB_DS_LIST    ? SB_CACHELINE + sb_list_mem_size(wl->ds_keys)
 					       : 0;
 	for (int k = 0; k < ninst; k++) {
 		char *base = A->mem + (size_t)k * inst_sz;

@@ -32,15 +32,15 @@ enum sb_family {
 	SB_FAM_N
 };
 
-#define SB_F_CANON 0x01u  /* canonical lock of its family */
-#define SB_F_RW 0x02u     /* real shared mode */
+#define SB_F_CANON 0x01u   /* canonical lock of its family */
+#define SB_F_RW 0x02u      /* real shared mode */
 #define SB_F_CONVERT 0x04u /* shared -> exclusive try-convert */
-#define SB_F_FIFO 0x08u   /* strict FIFO among (exclusive) waiters, tested */
-#define SB_F_NODE 0x10u   /* uses the caller's queue node */
-#define SB_F_OPAQUE 0x20u /* atomics in inline asm: invisible to TSan, spins not counted */
-#define SB_F_NOLOCK 0x40u /* the control: takes no lock */
-#define SB_F_WPREF 0x80u  /* rw: a waiting writer keeps new readers out (tested) */
-#define SB_F_RPREF 0x100u /* rw: readers pass a waiting writer (tested) */
+#define SB_F_FIFO 0x08u    /* strict FIFO among (exclusive) waiters, tested */
+#define SB_F_NODE 0x10u    /* uses the caller's queue node */
+#define SB_F_OPAQUE 0x20u  /* atomics in inline asm: invisible to TSan, spins not counted */
+#define SB_F_NOLOCK 0x40u  /* the control: takes no lock */
+#define SB_F_WPREF 0x80u   /* rw: a waiting writer keeps new readers out (tested) */
+#define SB_F_RPREF 0x100u  /* rw: readers pass a waiting writer (tested) */
 #define SB_F_NOSPIN 0x200u /* its wait loop is not ours (glibc, ck): spins are not counted */
 
 /* Arguments of the stamped mutual-exclusion loop (tests): iters acquisitions or until *stop. */
@@ -48,11 +48,11 @@ typedef struct sb_mx_arg {
 	void *lock;
 	void *node;
 	sb_guard_t *guard;
-	uint32_t mark;        /* thread id + 1 */
-	uint64_t iters;       /* acquisitions to do */
-	uint32_t read_every;  /* rw: every read_every-th acquisition is a write; 0 = all writes */
-	uint32_t cs_relax;    /* pause iterations inside each critical section */
-	atomic_int *stop;     /* set by the test: stop before iters (time bound) */
+	uint32_t mark;                      /* thread id + 1 */
+	uint64_t iters;                     /* acquisitions to do */
+	uint32_t read_every;                /* rw: every read_every-th acquisition is a write; 0 = all writes */
+	uint32_t cs_relax;                  /* pause iterations inside each critical section */
+	atomic_int *stop;                   /* set by the test: stop before iters (time bound) */
 	uint64_t writes, reads, violations; /* out */
 } sb_mx_arg_t;
 

@@ -81,9 +81,32 @@ void sb_bad(const char *fmt, ...)
 }
 
 enum {
-	O_LOCK = 256, O_THREADS, O_DURATION, O_WARMUP, O_TIMED, O_REPEAT, O_PLACEMENT, O_LOCKNODE, O_OUT,
-	O_MACHINE, O_TOPOLOGY, O_PLAN, O_SEED, O_LIST, O_QUIET, O_HELP, O_NOPLOTS, O_COUNTERS, O_LISTCTR,
-	O_VNODES, O_C2C, O_WORKLOAD, O_LISTWL, O_WLOPT, O_SCHED, O_VERSION
+	O_LOCK = 256,
+	O_THREADS,
+	O_DURATION,
+	O_WARMUP,
+	O_TIMED,
+	O_REPEAT,
+	O_PLACEMENT,
+	O_LOCKNODE,
+	O_OUT,
+	O_MACHINE,
+	O_TOPOLOGY,
+	O_PLAN,
+	O_SEED,
+	O_LIST,
+	O_QUIET,
+	O_HELP,
+	O_NOPLOTS,
+	O_COUNTERS,
+	O_LISTCTR,
+	O_VNODES,
+	O_C2C,
+	O_WORKLOAD,
+	O_LISTWL,
+	O_WLOPT,
+	O_SCHED,
+	O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -151,25 +174,36 @@ void sb_opts_parse(int argc, char **argv, sb_opts_t *o, sb_args_t *a)
 	while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
 		given++;
 		switch (c) {
-		case O_WORKLOAD: a->workload = optarg; break;
-		case O_LISTWL: a->list_wl = 1; break;
+		case O_WORKLOAD:
+			a->workload = optarg;
+			break;
+		case O_LISTWL:
+			a->list_wl = 1;
+			break;
 		case O_WLOPT:
 			if (a->nwl < SB_ARGS_MAX_WL) {
 				a->wl_opt[a->nwl] = longopts[li].name;
 				a->wl_val[a->nwl++] = optarg;
 			}
 			break;
-		case O_LOCK: a->lock = optarg; break;
-		case O_THREADS: a->threads = optarg; break;
+		case O_LOCK:
+			a->lock = optarg;
+			break;
+		case O_THREADS:
+			a->threads = optarg;
+			break;
 		case O_DURATION:
 			if (sb_parse_time_ns(optarg, &o->duration_ns, 0))
-				sb_bad("--duration: invalid time '%s' (a positive number with a unit: ns, us, ms, s)", optarg);
+				sb_bad("--duration: invalid time '%s' (a positive number with a unit: ns, us, ms, s)",
+				       optarg);
 			break;
 		case O_WARMUP:
 			if (sb_parse_time_ns(optarg, &o->warmup_ns, 1))
 				sb_bad("--warmup: invalid time '%s' (a number with a unit: ns, us, ms, s)", optarg);
 			break;
-		case O_TIMED: a->timed = optarg; break;
+		case O_TIMED:
+			a->timed = optarg;
+			break;
 		case O_REPEAT:
 			if (strcmp(optarg, "auto") == 0)
 				o->repeat = 0;
@@ -188,34 +222,60 @@ void sb_opts_parse(int argc, char **argv, sb_opts_t *o, sb_args_t *a)
 				sb_bad("--placement: invalid value '%s': %s", optarg, err);
 			snprintf(o->placement_str, sizeof(o->placement_str), "%s", optarg);
 			break;
-		case O_LOCKNODE: a->lock_node = optarg; break;
+		case O_LOCKNODE:
+			a->lock_node = optarg;
+			break;
 		case O_OUT:
 			if (!*optarg || strlen(optarg) >= sizeof(o->out))
 				sb_bad("--out: cannot write to '%s'", optarg);
 			snprintf(o->out, sizeof(o->out), "%s", optarg);
 			break;
 		case O_MACHINE:
-			if (!*optarg || strlen(optarg) >= sizeof(o->machine) || strspn(optarg,
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(optarg))
+			if (!*optarg || strlen(optarg) >= sizeof(o->machine) ||
+			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+				    strlen(optarg))
 				sb_bad("--machine: invalid name '%s' (letters, digits, '.', '_', '-')", optarg);
 			strcpy(o->machine, optarg);
 			break;
-		case O_TOPOLOGY: snprintf(o->topology, sizeof(o->topology), "%s", optarg); break;
-		case O_PLAN: o->plan_only = 1; break;
-		case O_SEED: a->seed = optarg; break;
-		case O_LIST: sb_lock_list(stdout); exit(0);
-		case O_QUIET: o->quiet = 1; break;
-		case O_NOPLOTS: o->no_plots = 1; break;
-		case O_COUNTERS: a->counters = optarg; break;
-		case O_LISTCTR: a->list_ctr = 1; break;
-		case O_VNODES: a->vnodes = optarg; break;
-		case O_C2C: o->c2c = 1; break;
+		case O_TOPOLOGY:
+			snprintf(o->topology, sizeof(o->topology), "%s", optarg);
+			break;
+		case O_PLAN:
+			o->plan_only = 1;
+			break;
+		case O_SEED:
+			a->seed = optarg;
+			break;
+		case O_LIST:
+			sb_lock_list(stdout);
+			exit(0);
+		case O_QUIET:
+			o->quiet = 1;
+			break;
+		case O_NOPLOTS:
+			o->no_plots = 1;
+			break;
+		case O_COUNTERS:
+			a->counters = optarg;
+			break;
+		case O_LISTCTR:
+			a->list_ctr = 1;
+			break;
+		case O_VNODES:
+			a->vnodes = optarg;
+			break;
+		case O_C2C:
+			o->c2c = 1;
+			break;
 		case 'h':
-		case O_HELP: sb_usage(stdout); exit(0);
+		case O_HELP:
+			sb_usage(stdout);
+			exit(0);
 		case O_VERSION:
 			printf("run-bench (spinbench) %s, built with %s\n", sb_build_commit(), sb_build_flags());
 			exit(0);
-		case ':': sb_bad("option '%s' needs a value", argv[optind - 1]);
+		case ':':
+			sb_bad("option '%s' needs a value", argv[optind - 1]);
 		default:
 			if (optopt && optopt < 256)
 				sb_bad("unknown option '-%c'", optopt);
@@ -278,7 +338,7 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 	}
 	if (o->topology[0] && !o->plan_only)
 		sb_bad("--topology: '%s' is another machine's topology: it can be planned (--plan), not run on",
-		    o->topology);
+		       o->topology);
 	ctx->usable_pus = sb_plan_usable_pus(ctx->topo, &o->placement);
 	{
 		sb_topo_counts_t tc;
@@ -289,7 +349,7 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 	if (a->vnodes) {
 		if (sb_parse_u64(a->vnodes, &v) || v < 1 || v > SB_MAX_NUMA_NODES || (int)v > ctx->npus_total)
 			sb_bad("--virtual-nodes: invalid value '%s' (1..%d, at most the machine's %d PUs)", a->vnodes,
-			    SB_MAX_NUMA_NODES, ctx->npus_total);
+			       SB_MAX_NUMA_NODES, ctx->npus_total);
 		o->virtual_nodes = (int)v;
 		sb_numa_nodes = (int)v;
 	}
@@ -311,7 +371,8 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 	}
 	if (a->threads) {
 		if (sb_parse_thread_list(a->threads, ctx->usable_pus, o->tcounts, SB_MAX_TCOUNTS, &o->ntcounts))
-			sb_bad("--threads: invalid value '%s' (counts 1..%d, ranges A-B, max)", a->threads, SB_MAX_THREADS);
+			sb_bad("--threads: invalid value '%s' (counts 1..%d, ranges A-B, max)", a->threads,
+			       SB_MAX_THREADS);
 	} else {
 		for (int t = 1; t <= ctx->usable_pus && o->ntcounts < SB_MAX_TCOUNTS; t *= 2)
 			o->tcounts[o->ntcounts++] = t;
@@ -352,8 +413,8 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 			most = o->tcounts[i] > most ? o->tcounts[i] : most;
 		if (most > ctx->usable_pus)
 			sb_bad("--sched: fifo with %d threads on %d PUs: a spinning real-time waiter would starve the "
-			    "holder on its own CPU (at most %d threads)",
-			    most, ctx->usable_pus, ctx->usable_pus);
+			       "holder on its own CPU (at most %d threads)",
+			       most, ctx->usable_pus, ctx->usable_pus);
 		/* The runner above the workers (priority 2 > 1): its few wake-ups at the
 		 * phase edges run at once.  Children (the plotter) go back to normal. */
 		struct sched_param sp = {.sched_priority = 2};
@@ -365,7 +426,7 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 		int st = sb_out_state(o->out);
 		if (st == SB_OUT_FOREIGN)
 			sb_bad("--out: '%s' exists and is neither empty nor a spinbench result: refusing to mix files",
-			    o->out);
+			       o->out);
 		if (st == SB_OUT_BAD || sb_out_probe(o->out) != 0)
 			sb_bad("--out: cannot write to '%s'", o->out);
 	}

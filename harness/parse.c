@@ -182,8 +182,8 @@ int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n)
 		if (end == p)
 			return -1; /* empty element */
 		if (dash) {
-			if (thread_value(p, dash, max_pus, &a) != 0 ||
-			    thread_value(dash + 1, end, max_pus, &b) != 0 || a > b)
+			if (thread_value(p, dash, max_pus, &a) != 0 || thread_value(dash + 1, end, max_pus, &b) != 0 ||
+			    a > b)
 				return -1;
 		} else {
 			if (thread_value(p, end, max_pus, &a) != 0)

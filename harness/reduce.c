@@ -30,8 +30,7 @@ static uint64_t phist_median(const uint32_t *h, uint64_t count)
 	return 0;
 }
 
-int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s,
-		 int machine_pus)
+int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s, int machine_pus)
 {
 	int bits = 0;
 	if (!(window_s > 0))
@@ -47,7 +46,7 @@ int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal
 
 static sb_pctl_t pctl(const sb_hist_t *h)
 {
-	return (sb_pctl_t){sb_hist_count(h),	       sb_hist_percentile(h, 50), sb_hist_percentile(h, 90),
+	return (sb_pctl_t){sb_hist_count(h),          sb_hist_percentile(h, 50),   sb_hist_percentile(h, 90),
 			   sb_hist_percentile(h, 99), sb_hist_percentile(h, 99.9), sb_hist_max(h)};
 }
 

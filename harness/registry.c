@@ -17,13 +17,8 @@ const sb_lock_desc_t sb_locks[] = {
 const int sb_nlocks = (int)(sizeof(sb_locks) / sizeof(sb_locks[0]));
 
 static const char *const family_names[SB_FAM_N] = {
-	[SB_FAM_BASIC] = "basic",
-	[SB_FAM_QUEUED] = "queued",
-	[SB_FAM_RW] = "rw",
-	[SB_FAM_REF] = "ref",
-	[SB_FAM_CONTROL] = "control",
-	[SB_FAM_NUMA] = "numa",
-	[SB_FAM_TEST] = "test",
+	[SB_FAM_BASIC] = "basic",     [SB_FAM_QUEUED] = "queued", [SB_FAM_RW] = "rw",     [SB_FAM_REF] = "ref",
+	[SB_FAM_CONTROL] = "control", [SB_FAM_NUMA] = "numa",     [SB_FAM_TEST] = "test",
 };
 
 static bool test_locks_enabled(void)

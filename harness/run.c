@@ -33,7 +33,7 @@ typedef struct runner {
 	struct wctx {
 		struct runner *r;
 		unsigned tid;
-	} *wc;
+	} * wc;
 } runner_t;
 
 /* Steal time of all CPUs so far (/proc/stat, USER_HZ ticks), or UINT64_MAX. */
@@ -200,7 +200,8 @@ static int drive_phases(runner_t *R, sb_rep_t *r)
 	uint64_t m1 = sb_now_ns();
 	uint64_t st1 = read_steal_ticks();
 	long hz = sysconf(_SC_CLK_TCK);
-	r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0) ? NAN : (double)(st1 - st0) * 1000.0 / (double)hz;
+	r->steal_ms = (st0 == UINT64_MAX || st1 == UINT64_MAX || hz <= 0) ? NAN
+									  : (double)(st1 - st0) * 1000.0 / (double)hz;
 	r->duration_s = (double)(m1 - m0) / 1e9;
 	if (stopped)
 		return -3;

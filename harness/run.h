@@ -22,7 +22,7 @@ typedef struct sb_opts {
 	int tcounts[SB_MAX_TCOUNTS];
 	int ntcounts;
 	uint64_t duration_ns, warmup_ns, timed_ns; /* timed_ns 0: no latency phase */
-	int repeat;     /* repetitions per configuration; 0: auto (sb_auto_stop) */
+	int repeat;                                /* repetitions per configuration; 0: auto (sb_auto_stop) */
 	sb_placement_t placement;
 	char placement_str[256];
 	int lock_node; /* -1: node of thread 0 */
@@ -51,7 +51,7 @@ typedef struct sb_thread_row {
 	uint64_t reads, writes, long_holds;
 	uint64_t spins;
 	long invol_csw, vol_csw;
-	uint64_t runq_delay_ns; /* UINT64_MAX: unreadable */
+	uint64_t runq_delay_ns;    /* UINT64_MAX: unreadable */
 	long long ctr[SB_CTR_MAX]; /* -1: NA */
 } sb_thread_row_t;
 
@@ -79,20 +79,20 @@ typedef struct sb_rep {
 	double throughput;
 	double jain, min_max, fairness_factor;
 	int starved;
-	uint64_t reads, writes;  /* acquisitions of each kind in the window */
+	uint64_t reads, writes; /* acquisitions of each kind in the window */
 	/* the latency phase (timed = 0: none ran; every figure below is NA) */
 	int timed;
-	double timed_s;             /* the TIMED phase's length, runner's clock */
-	uint64_t timed_phase_acq;   /* every acquisition in it */
-	double timed_ops_s;         /* timed_phase_acq / timed_s */
-	uint64_t sample_every;      /* sb_sampling_t */
+	double timed_s;           /* the TIMED phase's length, runner's clock */
+	uint64_t timed_phase_acq; /* every acquisition in it */
+	double timed_ops_s;       /* timed_phase_acq / timed_s */
+	uint64_t sample_every;    /* sb_sampling_t */
 	uint64_t stamp_every;
-	uint64_t timed_acq;         /* timed (classified) acquisitions = the next four */
+	uint64_t timed_acq; /* timed (classified) acquisitions = the next four */
 	uint64_t handoffs, joins, reacquires, idle;
 	uint64_t ho_w, ho_r, ho_from_readers; /* handoffs = ho_w + ho_r */
-	uint64_t ho_nonpositive;    /* handoffs with a latency <= 0: counted, not in the percentiles */
-	int clock_suspect;          /* ho_nonpositive > 0.1% of handoffs */
-	sb_pctl_t ho, ho_wp, ho_rp; /* handoff latency: all, to writers, to readers */
+	uint64_t ho_nonpositive;              /* handoffs with a latency <= 0: counted, not in the percentiles */
+	int clock_suspect;                    /* ho_nonpositive > 0.1% of handoffs */
+	sb_pctl_t ho, ho_wp, ho_rp;           /* handoff latency: all, to writers, to readers */
 	sb_pctl_t acq, rd, wr, hold;
 	uint64_t timed_reads, timed_writes;
 	uint64_t long_holds;        /* timed holds above the hold limit */
@@ -103,20 +103,20 @@ typedef struct sb_rep {
 	uint64_t violations;
 	int oversubscribed;
 	long invol_csw;
-	uint64_t runq_max_ns;    /* the largest worker's run-queue delay in the window; UINT64_MAX: unreadable */
-	double steal_ms;         /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
-	int preempted;           /* sb_preempted(): SB_PRE_* bits, 0 = not preempted */
+	uint64_t runq_max_ns; /* the largest worker's run-queue delay in the window; UINT64_MAX: unreadable */
+	double steal_ms;      /* steal time of all CPUs in the window (/proc/stat); NAN if unreadable */
+	int preempted;        /* sb_preempted(): SB_PRE_* bits, 0 = not preempted */
 	uint64_t spins;
 	double ctr_per_op[SB_CTR_MAX]; /* NAN: NA */
 	int lock_node, lock_node_real;
 	sb_thread_row_t *trow;
 	sb_pair_row_t *pairs;
-	int npairs; /* -1: pairs not tracked (too many threads) */
+	int npairs;                                /* -1: pairs not tracked (too many threads) */
 	sb_hist_t *h_handoff, *h_acquire, *h_hold; /* merged */
-	uint64_t class_count[SB_DIST_NCLASSES]; /* handoffs by distance class (pairs tracked) */
+	uint64_t class_count[SB_DIST_NCLASSES];    /* handoffs by distance class (pairs tracked) */
 	uint64_t class_p50[SB_DIST_NCLASSES];
-	double local_share; /* handoffs between threads of one (virtual) node; NAN if not tracked */
-	uint64_t ds_problems;    /* data-structure invariant violations found at the end */
+	double local_share;   /* handoffs between threads of one (virtual) node; NAN if not tracked */
+	uint64_t ds_problems; /* data-structure invariant violations found at the end */
 	char ds_desc[160];
 } sb_rep_t;
 
@@ -124,18 +124,18 @@ typedef struct sb_runctx {
 	const sb_opts_t *o;
 	sb_topo_t *topo;
 	int usable_pus;
-	int npus_total; /* PUs of the machine (virtual nodes split them) */
-	const sb_workload_t *wl; /* the workload of every configuration */
-	int general;             /* 0: max-contention, the plain loop */
-	uint64_t cs_iters;       /* the critical section's calibrated delay iterations */
+	int npus_total;                     /* PUs of the machine (virtual nodes split them) */
+	const sb_workload_t *wl;            /* the workload of every configuration */
+	int general;                        /* 0: max-contention, the plain loop */
+	uint64_t cs_iters;                  /* the critical section's calibrated delay iterations */
 	double c2c_floor[SB_DIST_NCLASSES]; /* median one-way ns per class from --c2c; 0 = not measured */
-	double tsc_offset_ns; /* largest counter offset between two cores (--c2c); NAN = not measured */
+	double tsc_offset_ns;               /* largest counter offset between two cores (--c2c); NAN = not measured */
 	double ns_per_tick;
-	uint64_t stamp_ticks;    /* one ordered stamp (sb_clock_info_t read_cost_ticks) */
-	double stamp_cost_ns;    /* one ordered stamp (the dearer kind), in ns: sb_sampling's unit */
-	int needs_delay_loop;    /* the workload has delays below SB_DELAY_DEADLINE_NS */
-	int runner_pu;           /* a PU no worker of the largest plan uses, or -1 */
-	char err[512]; /* the reason of a failed repetition */
+	uint64_t stamp_ticks; /* one ordered stamp (sb_clock_info_t read_cost_ticks) */
+	double stamp_cost_ns; /* one ordered stamp (the dearer kind), in ns: sb_sampling's unit */
+	int needs_delay_loop; /* the workload has delays below SB_DELAY_DEADLINE_NS */
+	int runner_pu;        /* a PU no worker of the largest plan uses, or -1 */
+	char err[512];        /* the reason of a failed repetition */
 } sb_runctx_t;
 
 /*
@@ -175,8 +175,7 @@ void sb_rep_reduce(const sb_bench_t *b, const sb_runctx_t *ctx, sb_rep_t *r);
 #define SB_PRE_RUNQ 1
 #define SB_PRE_STEAL 2
 #define SB_PRE_CSW 4
-int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s,
-		 int machine_pus);
+int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal_ms, double window_s, int machine_pus);
 
 /*
  * The latency phase's sampling (bench.h, loop.h), from the window's

@@ -37,15 +37,42 @@ typedef F(node_t) node_t;
 #define READ_LOCK(l, n) F(read_lock)((l), (n))
 #define READ_UNLOCK(l, n) F(read_unlock)((l), (n))
 
-static void v_init(void *l) { F(init)((lock_t *)l); }
-static void v_node_init(void *n, unsigned tid) { F(node_init)((node_t *)n, tid); }
-static void v_lock(void *l, void *n) { LOCK((lock_t *)l, (node_t *)n); }
-static bool v_trylock(void *l, void *n) { return F(trylock)((lock_t *)l, (node_t *)n); }
-static void v_unlock(void *l, void *n) { UNLOCK((lock_t *)l, (node_t *)n); }
-static void v_read_lock(void *l, void *n) { READ_LOCK((lock_t *)l, (node_t *)n); }
-static bool v_read_trylock(void *l, void *n) { return F(read_trylock)((lock_t *)l, (node_t *)n); }
-static void v_read_unlock(void *l, void *n) { READ_UNLOCK((lock_t *)l, (node_t *)n); }
-static bool v_try_convert(void *l, void *n) { return F(try_convert)((lock_t *)l, (node_t *)n); }
+static void v_init(void *l)
+{
+	F(init)((lock_t *)l);
+}
+static void v_node_init(void *n, unsigned tid)
+{
+	F(node_init)((node_t *)n, tid);
+}
+static void v_lock(void *l, void *n)
+{
+	LOCK((lock_t *)l, (node_t *)n);
+}
+static bool v_trylock(void *l, void *n)
+{
+	return F(trylock)((lock_t *)l, (node_t *)n);
+}
+static void v_unlock(void *l, void *n)
+{
+	UNLOCK((lock_t *)l, (node_t *)n);
+}
+static void v_read_lock(void *l, void *n)
+{
+	READ_LOCK((lock_t *)l, (node_t *)n);
+}
+static bool v_read_trylock(void *l, void *n)
+{
+	return F(read_trylock)((lock_t *)l, (node_t *)n);
+}
+static void v_read_unlock(void *l, void *n)
+{
+	READ_UNLOCK((lock_t *)l, (node_t *)n);
+}
+static bool v_try_convert(void *l, void *n)
+{
+	return F(try_convert)((lock_t *)l, (node_t *)n);
+}
 
 /*
  * The tests' mutual-exclusion body: a.iters acquisitions, each checked by

@@ -28,9 +28,9 @@
 
 #include <stdint.h>
 
-#define SB_HIST_SUB_BITS 7                          /* 128 sub-buckets per power of two */
+#define SB_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define SB_HIST_SUB (1u << SB_HIST_SUB_BITS)
-#define SB_HIST_MAX_BITS 40                         /* values < 2^40 are bucketed */
+#define SB_HIST_MAX_BITS 40 /* values < 2^40 are bucketed */
 #define SB_HIST_LIMIT (UINT64_C(1) << SB_HIST_MAX_BITS)
 #define SB_HIST_NBUCKETS ((SB_HIST_MAX_BITS - SB_HIST_SUB_BITS + 1) * (1 << SB_HIST_SUB_BITS)) /* 4352, an int */
 

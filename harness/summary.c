@@ -104,27 +104,30 @@ void sb_print_summary(const sb_opts_t *o, const sb_cfg_t *cfgs, const sb_cfg_sta
 		if (s->preempted_reps && !o->sched_fifo)
 			NOTE("preempted in %d of %d reps ", s->preempted_reps, n);
 		else if (s->preempted_reps) /* SCHED_FIFO: what remains is the hypervisor's, or RT throttling */
-			NOTE("preempted in %d of %d reps (hypervisor steal in %d, run queue in %d%s) ", s->preempted_reps, n,
-			     s->steal_reps, s->preempted_reps - s->steal_reps,
-			     meta->rt_runtime_us >= 0 && meta->rt_runtime_us < meta->rt_period_us ? ": RT throttling" : "");
+			NOTE("preempted in %d of %d reps (hypervisor steal in %d, run queue in %d%s) ",
+			     s->preempted_reps, n, s->steal_reps, s->preempted_reps - s->steal_reps,
+			     meta->rt_runtime_us >= 0 && meta->rt_runtime_us < meta->rt_period_us ? ": RT throttling"
+												  : "");
 		if (meta->repeat_auto && !s->stable)
 			NOTE("unstable: +-5%% not reached in %d reps ", n);
 		if (s->slowdown > SB_SLOWDOWN_LIMIT)
 			NOTE("latency phase %.2fx slower ", s->slowdown);
 		if (!nolock && s->inconsistent_reps)
-			NOTE("handoff p50 vs period outside [%.1f, %.1f] in %d reps ", SB_CONSISTENCY_LO, SB_CONSISTENCY_HI,
-			     s->inconsistent_reps);
+			NOTE("handoff p50 vs period outside [%.1f, %.1f] in %d reps ", SB_CONSISTENCY_LO,
+			     SB_CONSISTENCY_HI, s->inconsistent_reps);
 		if (!nolock && s->clock_suspect_reps)
 			NOTE("clock suspect: handoffs <= 0 ns in %d reps ", s->clock_suspect_reps);
 		if (!nolock && sb_offset_suspect(o_ctx_offset, s->ho_p50))
 			NOTE("handoff latency unreliable: cores' counters differ by %.0fns ", o_ctx_offset);
-		if (wl->cs_ns && !isnan(s->hold_p50) && fabs(s->hold_p50 - (double)wl->cs_ns) > SB_ASKED_TOLERANCE * (double)wl->cs_ns)
+		if (wl->cs_ns && !isnan(s->hold_p50) &&
+		    fabs(s->hold_p50 - (double)wl->cs_ns) > SB_ASKED_TOLERANCE * (double)wl->cs_ns)
 			NOTE("hold %.0fns for --cs=%.0fns ", s->hold_p50, (double)wl->cs_ns);
 		double think = sb_workload_think_mean_ns(wl);
 		if (think > 0 && !isnan(s->think_mean) && fabs(s->think_mean - think) > SB_ASKED_TOLERANCE * think)
 			NOTE("think %.0fns for %.0fns ", s->think_mean, think);
 		if (s->long_holds)
-			NOTE("long holds %llu (> %.0fus) ", (unsigned long long)s->long_holds, (double)wl->hold_limit_ns / 1e3);
+			NOTE("long holds %llu (> %.0fus) ", (unsigned long long)s->long_holds,
+			     (double)wl->hold_limit_ns / 1e3);
 		if (s->ds_problems)
 			NOTE("%s INVARIANTS BROKEN (%llu) ", wl->ds == SB_DS_HASHTABLE ? "HASHTABLE" : "LIST",
 			     (unsigned long long)s->ds_problems);

@@ -44,8 +44,9 @@ int sb_check_plan(const sb_opts_t *o, const sb_runctx_t *ctx)
 		sb_plan_print(stdout, ctx->topo, pus, maxt);
 		sb_print_pair_classes(ctx->topo, pus, maxt);
 	} else if (ov == 1) {
-		fprintf(stderr, "run-bench: warning: %d threads on %d PUs: oversubscribed; queue locks "
-				"slow down sharply when a waiter is preempted\n",
+		fprintf(stderr,
+			"run-bench: warning: %d threads on %d PUs: oversubscribed; queue locks "
+			"slow down sharply when a waiter is preempted\n",
 			maxt, ctx->usable_pus);
 	}
 	free(pus);
@@ -59,11 +60,12 @@ int sb_setup_measurement(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
 	meta->rt_runtime_us = read_long("/proc/sys/kernel/sched_rt_runtime_us");
 	meta->rt_period_us = read_long("/proc/sys/kernel/sched_rt_period_us");
 	if (o->sched_fifo && meta->rt_runtime_us >= 0 && meta->rt_runtime_us < meta->rt_period_us && !o->quiet)
-		fprintf(stderr, "run-bench: warning: --sched=fifo: RT throttling (kernel.sched_rt_runtime_us %ld of %ld) "
-				"stops spinning real-time workers for %.0f ms in every %.0f ms; windows that meet it are "
-				"marked preempted\n",
-			meta->rt_runtime_us, meta->rt_period_us, (double)(meta->rt_period_us - meta->rt_runtime_us) / 1e3,
-			(double)meta->rt_period_us / 1e3);
+		fprintf(stderr,
+			"run-bench: warning: --sched=fifo: RT throttling (kernel.sched_rt_runtime_us %ld of %ld) "
+			"stops spinning real-time workers for %.0f ms in every %.0f ms; windows that meet it are "
+			"marked preempted\n",
+			meta->rt_runtime_us, meta->rt_period_us,
+			(double)(meta->rt_period_us - meta->rt_runtime_us) / 1e3, (double)meta->rt_period_us / 1e3);
 	if (sb_clock_init(&meta->clock) != 0) {
 		fprintf(stderr, "run-bench: the timestamp counter cannot be calibrated\n");
 		return -1;
@@ -82,8 +84,9 @@ int sb_setup_measurement(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta)
 		       wl->nlocks > 1 || wl->read_ratio > 0 || wl->writers >= 0 || wl->ds != SB_DS_NONE;
 	/* Delays below SB_DELAY_DEADLINE_NS use the calibrated loop, measured
 	 * again before each repetition. */
-	ctx->needs_delay_loop =
-		ctx->general && ((wl->cs_ns > 0 && wl->cs_ns < SB_DELAY_DEADLINE_NS) || wl->think_kind == SB_THINK_EXP ||
+	ctx->needs_delay_loop = ctx->general &&
+				((wl->cs_ns > 0 && wl->cs_ns < SB_DELAY_DEADLINE_NS) ||
+				 wl->think_kind == SB_THINK_EXP ||
 				 (wl->think_kind == SB_THINK_UNIFORM && wl->think_a_ns < SB_DELAY_DEADLINE_NS) ||
 				 (wl->think_kind == SB_THINK_FIXED && wl->think_a_ns > 0 &&
 				  wl->think_a_ns < SB_DELAY_DEADLINE_NS));
@@ -97,7 +100,7 @@ static void c2c_progress(int done, int total, void *arg)
 }
 
 /* Round k's row of pair i (SB_C2C_DEFAULT_MAX_PAIRS rows a round). */
-#define ROW(rr, k, i) ((rr)[(size_t)(k) * SB_C2C_DEFAULT_MAX_PAIRS + (size_t)(i)])
+#define ROW(rr, k, i) ((rr)[(size_t)(k)*SB_C2C_DEFAULT_MAX_PAIRS + (size_t)(i)])
 
 /* The distinct PUs of the largest plan into uniq; their number. */
 static int c2c_pus(const sb_opts_t *o, const sb_runctx_t *ctx, int *uniq)
@@ -171,7 +174,8 @@ static void c2c_floors(const sb_c2c_row_t *rr, int rounds, int np, const sb_meta
 		if (!kp)
 			continue;
 		ctx->c2c_floor[c] = sb_median_d(floor_k, rounds);
-		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), kp, ctx->c2c_floor[c], mn, coff);
+		printf("%-8s %6d %10.1f %10.1f %10.1fns\n", sb_dist_name((sb_dist_t)c), kp, ctx->c2c_floor[c], mn,
+		       coff);
 	}
 	free(pv);
 }
@@ -290,7 +294,8 @@ int sb_run_sweep(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, sb_sweep
 			const sb_cfg_t *cf = &sw->cfgs[c];
 			if (o->progress) {
 				double el = (double)(sb_now_ns() - t0) / 1e9;
-				fprintf(stderr, "\r\033[K[%d/%d%s] %s, %d threads, rep %d  elapsed %.0fs, remaining ~%.0fs%s",
+				fprintf(stderr,
+					"\r\033[K[%d/%d%s] %s, %d threads, rep %d  elapsed %.0fs, remaining ~%.0fs%s",
 					ran + 1, planned, auto_rep ? "+" : "", cf->lock->name, cf->threads, rep + 1, el,
 					(planned - ran) * per_rep, auto_rep ? " or more" : "");
 			}
@@ -327,8 +332,8 @@ int sb_run_sweep(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, sb_sweep
 			for (int i = 0; i < sw->nreps; i++)
 				if (sw->reps[i]->cfg == c)
 					tp[m++] = sw->reps[i]->throughput;
-			finished[c] = m >= SB_AUTO_MIN_REPS && sb_auto_stop(tp, m, SB_AUTO_MIN_REPS, SB_AUTO_MAX_REPS,
-									  SB_AUTO_REL, NULL);
+			finished[c] = m >= SB_AUTO_MIN_REPS &&
+				      sb_auto_stop(tp, m, SB_AUTO_MIN_REPS, SB_AUTO_MAX_REPS, SB_AUTO_REL, NULL);
 		}
 	}
 	if (o->progress)

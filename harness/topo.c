@@ -32,15 +32,14 @@ struct sb_topo {
 	hwloc_topology_t topo;
 	int thissystem;
 	int npus;
-	pu_rec_t *pu;       /* [npus], by PU logical index */
-	int max_os;         /* largest PU OS index */
-	int *os2l;          /* [max_os + 1]: PU logical index, -1 if none */
+	pu_rec_t *pu; /* [npus], by PU logical index */
+	int max_os;   /* largest PU OS index */
+	int *os2l;    /* [max_os + 1]: PU logical index, -1 if none */
 	int nnodes;
-	int *node_scatter;  /* [nnodes]: position of node (logical) in scatter order */
+	int *node_scatter; /* [nnodes]: position of node (logical) in scatter order */
 	sb_topo_counts_t counts;
 	char cpu_model[128];
 };
-
 
 /* Copy at most 64 characters of user input, control characters as '?', so
    quoting it keeps a message on one line. */
@@ -280,7 +279,7 @@ sb_topo_t *sb_topo_load(const char *xml_path, char *err, size_t errlen)
 		fclose(f);
 		if (hwloc_topology_set_xml(t->topo, xml_path) < 0) {
 			sb_seterr(err, errlen, "topology %s: hwloc cannot read it as XML: %s", xml_path,
-			       strerror(errno));
+				  strerror(errno));
 			goto fail;
 		}
 	}
@@ -288,7 +287,7 @@ sb_topo_t *sb_topo_load(const char *xml_path, char *err, size_t errlen)
 		e = errno;
 		if (xml_path)
 			sb_seterr(err, errlen, "topology %s: hwloc cannot load it (not an hwloc XML topology?): %s",
-			       xml_path, strerror(e));
+				  xml_path, strerror(e));
 		else
 			sb_seterr(err, errlen, "hwloc cannot load this system's topology: %s", strerror(e));
 		goto fail;
@@ -464,7 +463,7 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 		rc = parse_num(&p, &out->node);
 		if (rc || *p) {
 			sb_seterr(err, errlen, "placement \"%s\": %s", quote(s, q, sizeof(q)),
-			       rc == -2 ? "node number too large" : "node:N wants a decimal node number N >= 0");
+				  rc == -2 ? "node number too large" : "node:N wants a decimal node number N >= 0");
 			return -1;
 		}
 		out->kind = SB_PLACE_NODE;
@@ -472,7 +471,7 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 	}
 	if (strncmp(s, "cpus:", 5)) {
 		sb_seterr(err, errlen, "placement \"%s\": unknown policy (cores, compact, scatter, node:N, cpus:LIST)",
-		       quote(s, q, sizeof(q)));
+			  quote(s, q, sizeof(q)));
 		return -1;
 	}
 	out->kind = SB_PLACE_CPUS;
@@ -495,19 +494,20 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 			if (rc)
 				goto bad_num;
 			if (b < a) {
-				sb_seterr(err, errlen, "placement \"%s\": descending range %d-%d", quote(s, q, sizeof(q)), a,
-				       b);
+				sb_seterr(err, errlen, "placement \"%s\": descending range %d-%d",
+					  quote(s, q, sizeof(q)), a, b);
 				goto fail;
 			}
 		}
 		for (int c = a; c <= b; c++) {
 			if (hwloc_bitmap_isset(seen, (unsigned)c)) {
-				sb_seterr(err, errlen, "placement \"%s\": cpu %d listed twice", quote(s, q, sizeof(q)), c);
+				sb_seterr(err, errlen, "placement \"%s\": cpu %d listed twice", quote(s, q, sizeof(q)),
+					  c);
 				goto fail;
 			}
 			if (out->ncpus == SB_PLACE_MAX_CPUS) {
 				sb_seterr(err, errlen, "placement \"%s\": more than %d cpus", quote(s, q, sizeof(q)),
-				       SB_PLACE_MAX_CPUS);
+					  SB_PLACE_MAX_CPUS);
 				goto fail;
 			}
 			hwloc_bitmap_set(seen, (unsigned)c);
@@ -516,8 +516,8 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 		if (!*p)
 			break;
 		if (*p != ',') {
-			sb_seterr(err, errlen, "placement \"%s\": unexpected '%c' in the cpu list", quote(s, q, sizeof(q)),
-			       (*p >= 0x20 && *p != 0x7f) ? *p : '?');
+			sb_seterr(err, errlen, "placement \"%s\": unexpected '%c' in the cpu list",
+				  quote(s, q, sizeof(q)), (*p >= 0x20 && *p != 0x7f) ? *p : '?');
 			goto fail;
 		}
 		p++;
@@ -527,13 +527,13 @@ int sb_placement_parse(const char *s, sb_placement_t *out, char *err, size_t err
 bad_num:
 	if (rc == -2)
 		sb_seterr(err, errlen, "placement \"%s\": cpu number larger than %d", quote(s, q, sizeof(q)),
-		       SB_PLACE_MAX_INDEX);
+			  SB_PLACE_MAX_INDEX);
 	else if (!*p)
 		sb_seterr(err, errlen, "placement \"%s\": cpu list ends where a cpu number should be",
-		       quote(s, q, sizeof(q)));
+			  quote(s, q, sizeof(q)));
 	else
 		sb_seterr(err, errlen, "placement \"%s\": expected a cpu number at '%c' (cpus:0,2,4-7)",
-		       quote(s, q, sizeof(q)), (*p >= 0x20 && *p != 0x7f) ? *p : '?');
+			  quote(s, q, sizeof(q)), (*p >= 0x20 && *p != 0x7f) ? *p : '?');
 fail:
 	hwloc_bitmap_free(seen);
 	return -1;
@@ -584,9 +584,10 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 			if (!r) {
 				char list[128];
 
-				hwloc_bitmap_list_snprintf(list, sizeof(list), hwloc_topology_get_topology_cpuset(t->topo));
+				hwloc_bitmap_list_snprintf(list, sizeof(list),
+							   hwloc_topology_get_topology_cpuset(t->topo));
 				sb_seterr(err, errlen, "placement cpus: PU %d is not in this topology (its PUs: %s)",
-				       p->cpus[i], list);
+					  p->cpus[i], list);
 				return 0;
 			}
 			for (int j = 0; j < i; j++)
@@ -611,7 +612,7 @@ static int policy_order(const sb_topo_t *t, const sb_placement_t *p, int *ord, c
 
 			hwloc_bitmap_list_snprintf(list, sizeof(list), hwloc_topology_get_topology_nodeset(t->topo));
 			sb_seterr(err, errlen, "placement node:%d: this topology has no NUMA node %d (its nodes: %s)",
-			       p->node, p->node, list);
+				  p->node, p->node, list);
 			free(k);
 			return 0;
 		}
@@ -726,7 +727,7 @@ int sb_topo_bind_self(const sb_topo_t *t, int pu_os_index, char *err, size_t err
 		err[0] = '\0';
 	if (!t->thissystem) {
 		sb_seterr(err, errlen, "bind to PU %d: the topology is not this system (loaded from XML); not binding",
-		       pu_os_index);
+			  pu_os_index);
 		return -1;
 	}
 	if (!pu_rec(t, pu_os_index)) {
@@ -762,7 +763,7 @@ int sb_topo_bind_self(const sb_topo_t *t, int pu_os_index, char *err, size_t err
 		if (hwloc_get_last_cpu_location(t->topo, got, HWLOC_CPUBIND_THREAD) < 0) {
 			e = errno;
 			sb_seterr(err, errlen, "bind to PU %d: hwloc_get_last_cpu_location: %s", pu_os_index,
-			       strerror(e));
+				  strerror(e));
 			goto out;
 		}
 		if (hwloc_bitmap_isequal(got, want)) {

@@ -117,9 +117,9 @@ typedef enum { SB_PLACE_CORES, SB_PLACE_COMPACT, SB_PLACE_SCATTER, SB_PLACE_NODE
 
 typedef struct {
 	sb_place_kind_t kind;
-	int node;                     /* SB_PLACE_NODE: the node's OS index; else -1 */
-	int ncpus;                    /* SB_PLACE_CPUS: entries in cpus[]; else 0 */
-	int cpus[SB_PLACE_MAX_CPUS];  /* SB_PLACE_CPUS: OS PU indexes, in order */
+	int node;                    /* SB_PLACE_NODE: the node's OS index; else -1 */
+	int ncpus;                   /* SB_PLACE_CPUS: entries in cpus[]; else 0 */
+	int cpus[SB_PLACE_MAX_CPUS]; /* SB_PLACE_CPUS: OS PU indexes, in order */
 } sb_placement_t;
 
 /*

@@ -62,7 +62,8 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 		w->ctr[i] = -1;
 	w->ct = sb_counters_n() ? sb_counters_thread_init(err, sizeof(err)) : NULL;
 	if (sb_counters_n() && !w->ct)
-		fprintf(stderr, "run-bench: warning: thread %u: no PAPI event set (%s); its counters are NA\n", tid, err);
+		fprintf(stderr, "run-bench: warning: thread %u: no PAPI event set (%s); its counters are NA\n", tid,
+			err);
 	sb_thread_node = w->node; /* NUMA-aware locks read it in node_init */
 	/* hmcs reads the cache group in node_init: the PU's L3, else the (virtual) node */
 	sb_pu_info_t pi;
@@ -97,7 +98,8 @@ void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 			if (sb_counters_stop(c->ct, v) == 0)
 				memcpy(w->ctr, v, sizeof(long long) * (size_t)sb_counters_n());
 			else
-				fprintf(stderr, "run-bench: warning: thread %u: PAPI_stop failed; its counters are NA\n", tid);
+				fprintf(stderr,
+					"run-bench: warning: thread %u: PAPI_stop failed; its counters are NA\n", tid);
 		}
 		rq = read_runq_ns();
 		getrusage(RUSAGE_THREAD, &ru);

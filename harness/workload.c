@@ -144,8 +144,18 @@ static int parse_mix(const char *s, int pct[3])
 static const char *const ds_names[] = {"none", "hashtable", "list"};
 
 enum {
-	K_CS, K_THINK, K_CS_LINES, K_DATA, K_LOCKS, K_READ_RATIO, K_WRITERS, K_HOLD_LIMIT,
-	K_DS, K_DS_MIX, K_DS_KEYS, K_NKEYS
+	K_CS,
+	K_THINK,
+	K_CS_LINES,
+	K_DATA,
+	K_LOCKS,
+	K_READ_RATIO,
+	K_WRITERS,
+	K_HOLD_LIMIT,
+	K_DS,
+	K_DS_MIX,
+	K_DS_KEYS,
+	K_NKEYS
 };
 
 static const struct {
@@ -173,7 +183,6 @@ static int key_index(const char *opt)
 			return i;
 	return -1;
 }
-
 
 /* Apply option k; on error *w is untouched. */
 static int apply(sb_workload_t *w, int k, const char *val)
@@ -364,7 +373,8 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 	int lineno = 0, seen[K_NKEYS + 1] = {0};
 
 	if (!name || !valid_preset_name(name, strlen(name))) {
-		sb_seterr(err, errlen, "--workload: invalid preset name '%s' ([a-z0-9-], 1..47 chars)", name ? name : "");
+		sb_seterr(err, errlen, "--workload: invalid preset name '%s' ([a-z0-9-], 1..47 chars)",
+			  name ? name : "");
 		return -1;
 	}
 	if ((size_t)snprintf(path, sizeof path, "%s/%s.conf", dir, name) >= sizeof path) {
@@ -388,7 +398,7 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
 			sb_seterr(err, errlen, "--workload: %s:%d: line longer than %zu characters", path, lineno,
-				sizeof line - 2);
+				  sizeof line - 2);
 			goto fail;
 		}
 		s = trim(line);
@@ -432,14 +442,14 @@ int sb_workload_load(sb_workload_t *w, const char *dir, const char *name, char *
 		}
 		if (k == K_NKEYS) {
 			if (strlen(val) >= sizeof w->purpose) {
-				sb_seterr(err, errlen, "--workload: %s:%d: purpose longer than %zu characters", path, lineno,
-					sizeof w->purpose - 1);
+				sb_seterr(err, errlen, "--workload: %s:%d: purpose longer than %zu characters", path,
+					  lineno, sizeof w->purpose - 1);
 				goto fail;
 			}
 			snprintf(w->purpose, sizeof w->purpose, "%s", val);
 		} else if (apply(w, k, val) != 0) {
 			sb_seterr(err, errlen, "--workload: %s:%d: %s: invalid value '%s' (%s)", path, lineno, key, val,
-				keys[k].hint);
+				  keys[k].hint);
 			goto fail;
 		}
 	}
@@ -541,17 +551,18 @@ int sb_workload_validate(const sb_workload_t *w, int threads, char *err, size_t 
 	}
 	if (w->writers >= threads) {
 		sb_seterr(err, errlen, "--writers: invalid value '%d' (must be less than --threads=%d)", w->writers,
-			threads);
+			  threads);
 		return -1;
 	}
 	if (w->ds != SB_DS_NONE && w->writers >= 0) {
 		sb_seterr(err, errlen, "--writers: invalid value '%d' (not with ds=%s: its ds-mix decides the reads)",
-			w->writers, ds_names[w->ds]);
+			  w->writers, ds_names[w->ds]);
 		return -1;
 	}
 	if (w->ds != SB_DS_NONE && w->read_ratio != 0) {
-		sb_seterr(err, errlen, "--read-ratio: invalid value '%.6g' (not with ds=%s: its ds-mix decides the reads)",
-			w->read_ratio, ds_names[w->ds]);
+		sb_seterr(err, errlen,
+			  "--read-ratio: invalid value '%.6g' (not with ds=%s: its ds-mix decides the reads)",
+			  w->read_ratio, ds_names[w->ds]);
 		return -1;
 	}
 	return 0;

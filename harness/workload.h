@@ -43,7 +43,7 @@
 /* ---------------------------------------------------------------- parameters */
 
 #define SB_WORKLOAD_NAME_MAX 64
-#define SB_WORKLOAD_PRESET_MAX 48        /* preset names: 1..47 chars of [a-z0-9-] */
+#define SB_WORKLOAD_PRESET_MAX 48 /* preset names: 1..47 chars of [a-z0-9-] */
 #define SB_WORKLOAD_PURPOSE_MAX 160
 #define SB_WORKLOAD_MAX_TIME_NS 1000000000ull /* cs and think times: at most 1 s */
 #define SB_WORKLOAD_MAX_LINES 4096
@@ -55,24 +55,24 @@ typedef enum { SB_THINK_FIXED, SB_THINK_UNIFORM, SB_THINK_EXP } sb_think_kind_t;
 typedef enum { SB_DS_NONE, SB_DS_HASHTABLE, SB_DS_LIST } sb_ds_kind_t;
 
 typedef struct sb_workload {
-	char name[SB_WORKLOAD_NAME_MAX];      /* the `workload` column: preset name, "custom" (no preset
+	char name[SB_WORKLOAD_NAME_MAX];     /* the `workload` column: preset name, "custom" (no preset
 						 but options given), or "<preset>+overrides" */
-	char preset[SB_WORKLOAD_PRESET_MAX];  /* preset loaded by sb_workload_load; "" for the
+	char preset[SB_WORKLOAD_PRESET_MAX]; /* preset loaded by sb_workload_load; "" for the
 						 built-in default */
-	int overridden;                       /* options applied on top of the preset */
+	int overridden;                      /* options applied on top of the preset */
 	char purpose[SB_WORKLOAD_PURPOSE_MAX];
-	uint64_t cs_ns;                       /* cs */
-	sb_think_kind_t think_kind;           /* think: fixed a; uniform a..b; exp mean a */
+	uint64_t cs_ns;             /* cs */
+	sb_think_kind_t think_kind; /* think: fixed a; uniform a..b; exp mean a */
 	uint64_t think_a_ns, think_b_ns;
-	int cs_lines;                         /* cs-lines, 0..4096 */
-	int colocated;                        /* data: 0 separate, 1 colocated */
-	int nlocks;                           /* locks, 1..4096 */
-	double read_ratio;                    /* read-ratio in [0,1]; -1 when writers is used */
-	int writers;                          /* writers >= 0, or -1 when read-ratio is used */
-	uint64_t hold_limit_ns;               /* hold-limit, > 0 */
-	sb_ds_kind_t ds;                      /* ds */
+	int cs_lines;                                    /* cs-lines, 0..4096 */
+	int colocated;                                   /* data: 0 separate, 1 colocated */
+	int nlocks;                                      /* locks, 1..4096 */
+	double read_ratio;                               /* read-ratio in [0,1]; -1 when writers is used */
+	int writers;                                     /* writers >= 0, or -1 when read-ratio is used */
+	uint64_t hold_limit_ns;                          /* hold-limit, > 0 */
+	sb_ds_kind_t ds;                                 /* ds */
 	int ds_lookup_pct, ds_insert_pct, ds_delete_pct; /* ds-mix, sum 100 */
-	uint32_t ds_keys;                     /* ds-keys */
+	uint32_t ds_keys;                                /* ds-keys */
 } sb_workload_t;
 
 /*
@@ -205,9 +205,9 @@ double sb_delay_calibrate(void);
 #define SB_DELAY_DEADLINE_NS 200
 
 typedef struct sb_delay_cal {
-	double iters_per_tick;     /* the loop's measured speed (sb_delay_calibrate) */
-	uint64_t deadline_ticks;   /* delays of this many ticks or more spin on the clock */
-	uint64_t stamp_ticks;      /* one sb_tick_end(), taken off each deadline */
+	double iters_per_tick;   /* the loop's measured speed (sb_delay_calibrate) */
+	uint64_t deadline_ticks; /* delays of this many ticks or more spin on the clock */
+	uint64_t stamp_ticks;    /* one sb_tick_end(), taken off each deadline */
 } sb_delay_cal_t;
 
 /* *c for a loop of ns_per_iter and stamps of stamp_ticks (sb_clock_info_t
@@ -323,10 +323,10 @@ uint64_t sb_workload_read_threshold(const sb_workload_t *w, unsigned tid);
  */
 typedef struct sb_think {
 	sb_think_kind_t kind;
-	uint64_t a;          /* fixed: the value; uniform: low end (ticks) */
-	uint64_t span;       /* uniform: b - a + 1 */
-	double mean;         /* exp: mean, ticks */
-	double ln2_mean;     /* exp: ln 2 * mean */
+	uint64_t a;               /* fixed: the value; uniform: low end (ticks) */
+	uint64_t span;            /* uniform: b - a + 1 */
+	double mean;              /* exp: mean, ticks */
+	double ln2_mean;          /* exp: ln 2 * mean */
 	double tab[SB_EXP_TABLE]; /* exp: mean * bin average of -ln(1+f) (<= 0) */
 } sb_think_t;
 

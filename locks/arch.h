@@ -71,8 +71,7 @@ extern atomic_int sb_spin_drain;
 static inline void sb_spin_wait(void)
 {
 #if SB_COUNT_SPINS
-	atomic_store_explicit(&sb_spins,
-			      atomic_load_explicit(&sb_spins, memory_order_relaxed) + 1,
+	atomic_store_explicit(&sb_spins, atomic_load_explicit(&sb_spins, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 #endif
 	if (sb_unlikely(atomic_load_explicit(&sb_spin_drain, memory_order_relaxed)))
@@ -114,37 +113,36 @@ typedef struct sb_nonode {
  * ones ("exclusive locks treat reads as writes") and a try-convert that is
  * never offered (the registry flags say so; it returns false).
  */
-#define SB_EXCLUSIVE_ONLY(id)                                                     \
-	static inline void sb_##id##_read_lock(sb_##id##_t *l, sb_##id##_node_t *n)   \
-	{                                                                             \
-		sb_##id##_lock(l, n);                                                     \
-	}                                                                             \
-	static inline bool sb_##id##_read_trylock(sb_##id##_t *l,                     \
-						  sb_##id##_node_t *n)                \
-	{                                                                             \
-		return sb_##id##_trylock(l, n);                                           \
-	}                                                                             \
-	static inline void sb_##id##_read_unlock(sb_##id##_t *l, sb_##id##_node_t *n) \
-	{                                                                             \
-		sb_##id##_unlock(l, n);                                                   \
-	}                                                                             \
+#define SB_EXCLUSIVE_ONLY(id)                                                          \
+	static inline void sb_##id##_read_lock(sb_##id##_t *l, sb_##id##_node_t *n)    \
+	{                                                                              \
+		sb_##id##_lock(l, n);                                                  \
+	}                                                                              \
+	static inline bool sb_##id##_read_trylock(sb_##id##_t *l, sb_##id##_node_t *n) \
+	{                                                                              \
+		return sb_##id##_trylock(l, n);                                        \
+	}                                                                              \
+	static inline void sb_##id##_read_unlock(sb_##id##_t *l, sb_##id##_node_t *n)  \
+	{                                                                              \
+		sb_##id##_unlock(l, n);                                                \
+	}                                                                              \
 	SB_NO_CONVERT(id)
 
-#define SB_NO_CONVERT(id)                                                          \
+#define SB_NO_CONVERT(id)                                                             \
 	static inline bool sb_##id##_try_convert(sb_##id##_t *l, sb_##id##_node_t *n) \
-	{                                                                              \
-		(void)l;                                                                   \
-		(void)n;                                                                   \
-		return false;                                                              \
+	{                                                                             \
+		(void)l;                                                              \
+		(void)n;                                                              \
+		return false;                                                         \
 	}
 
 /* Node init for locks whose node carries nothing. */
-#define SB_NO_NODE(id)                                                              \
-	typedef sb_nonode_t sb_##id##_node_t;                                           \
-	static inline void sb_##id##_node_init(sb_##id##_node_t *n, unsigned tid)       \
-	{                                                                               \
-		(void)n;                                                                    \
-		(void)tid;                                                                  \
+#define SB_NO_NODE(id)                                                            \
+	typedef sb_nonode_t sb_##id##_node_t;                                     \
+	static inline void sb_##id##_node_init(sb_##id##_node_t *n, unsigned tid) \
+	{                                                                         \
+		(void)n;                                                          \
+		(void)tid;                                                        \
 	}
 
 #endif /* SPINBENCH_LOCKS_ARCH_H */

@@ -117,8 +117,7 @@ static inline void sb_clh_lock(sb_clh_t *l, sb_clh_node_t *n)
 	 * swap, so we cannot see its flag's value from before it was marked
 	 * busy (the qnode may have been released in an earlier life).
 	 */
-	n->pred = atomic_exchange_explicit(&l->tail, mine,
-					   memory_order_acq_rel);
+	n->pred = atomic_exchange_explicit(&l->tail, mine, memory_order_acq_rel);
 	sb_clh_wait(n->pred);
 }
 
@@ -146,9 +145,7 @@ static inline bool sb_clh_trylock(sb_clh_t *l, sb_clh_node_t *n)
 	 * publishes mine->locked = 1 to our successor.  acquire: pairs with
 	 * the release swap or CAS that made `tail` the tail.
 	 */
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &tail, mine,
-						     memory_order_acq_rel,
-						     memory_order_relaxed))
+	if (!atomic_compare_exchange_strong_explicit(&l->tail, &tail, mine, memory_order_acq_rel, memory_order_relaxed))
 		return false;
 	n->pred = tail;
 	/* Returns at once unless the ABA race of the head comment hit. */

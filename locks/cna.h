@@ -124,8 +124,7 @@ static inline void sb_cna_lock(sb_cna_t *l, sb_cna_node_t *n)
 	pred = atomic_exchange_explicit(&l->tail, n, memory_order_acq_rel);
 	if (sb_likely(!pred)) {
 		n->passes = 0;
-		atomic_store_explicit(&n->spin, SB_CNA_GRANTED,
-				      memory_order_relaxed);
+		atomic_store_explicit(&n->spin, SB_CNA_GRANTED, memory_order_relaxed);
 		return;
 	}
 	/*
@@ -157,8 +156,7 @@ static inline bool sb_cna_trylock(sb_cna_t *l, sb_cna_node_t *n)
 	 * that emptied the queue.  release (on success): publishes
 	 * n->next = NULL to our successor, as the swap in sb_cna_lock() does.
 	 */
-	return atomic_compare_exchange_strong_explicit(&l->tail, &expected, n,
-						       memory_order_acq_rel,
+	return atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
 						       memory_order_relaxed);
 }
 
@@ -167,8 +165,7 @@ static inline bool sb_cna_trylock(sb_cna_t *l, sb_cna_node_t *n)
  * release: pairs with to's acquire spin in sb_cna_lock(); carries the
  * critical section and every queue edit the holder made (next, sec_tail).
  */
-static inline void sb_cna_grant(sb_cna_node_t *to, uintptr_t spin,
-				unsigned passes)
+static inline void sb_cna_grant(sb_cna_node_t *to, uintptr_t spin, unsigned passes)
 {
 	to->passes = passes;
 	atomic_store_explicit(&to->spin, spin, memory_order_release);
@@ -179,8 +176,7 @@ static inline void sb_cna_grant(sb_cna_node_t *to, uintptr_t spin,
  * so that the uncontended unlock stays small).  `spin` is the holder's own
  * spin word: 1, or the secondary queue's head.
  */
-static __attribute__((noinline, unused)) void
-sb_cna_pass(sb_cna_node_t *n, sb_cna_node_t *next, uintptr_t spin)
+static __attribute__((noinline, unused)) void sb_cna_pass(sb_cna_node_t *n, sb_cna_node_t *next, uintptr_t spin)
 {
 	sb_cna_node_t *sec = spin == SB_CNA_GRANTED ? NULL : (sb_cna_node_t *)spin;
 	sb_cna_node_t *cur, *last;
@@ -206,17 +202,14 @@ sb_cna_pass(sb_cna_node_t *n, sb_cna_node_t *next, uintptr_t spin)
 			 * the secondary queue.  Relaxed: only holders read these
 			 * fields, ordered by the hand-offs' release/acquire.
 			 */
-			atomic_store_explicit(&last->next, NULL,
-					      memory_order_relaxed);
+			atomic_store_explicit(&last->next, NULL, memory_order_relaxed);
 			if (sec)
-				atomic_store_explicit(&sec->sec_tail->next, next,
-						      memory_order_relaxed);
+				atomic_store_explicit(&sec->sec_tail->next, next, memory_order_relaxed);
 			else
 				sec = next;
 			sec->sec_tail = last;
 		}
-		sb_cna_grant(cur, sec ? (uintptr_t)sec : SB_CNA_GRANTED,
-			     sec ? n->passes + 1 : 0);
+		sb_cna_grant(cur, sec ? (uintptr_t)sec : SB_CNA_GRANTED, sec ? n->passes + 1 : 0);
 		return;
 	}
 	if (!sec) {
@@ -253,17 +246,15 @@ static inline void sb_cna_unlock(sb_cna_t *l, sb_cna_node_t *n)
 		 * thread to find this tail; it publishes sec_tail->next = NULL
 		 * to whoever links behind it.
 		 */
-		if (atomic_compare_exchange_strong_explicit(
-			    &l->tail, &expected, sec ? sec->sec_tail : NULL,
-			    memory_order_release, memory_order_relaxed)) {
+		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, sec ? sec->sec_tail : NULL,
+							    memory_order_release, memory_order_relaxed)) {
 			if (sec)
 				sb_cna_grant(sec, SB_CNA_GRANTED, 0);
 			return;
 		}
 		/* A successor swapped the tail; wait for it to link in. */
 		/* acquire: pairs with the release store of pred->next in _lock(). */
-		while (!(next = atomic_load_explicit(&n->next,
-						     memory_order_acquire)))
+		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
 			sb_spin_wait();
 	}
 	sb_cna_pass(n, next, spin);

@@ -143,9 +143,7 @@ static inline void sb_cohort_lock(sb_cohort_t *l, sb_cohort_node_t *n)
 		 */
 		atomic_store_explicit(&pred->next, n, memory_order_release);
 		/* acquire: pairs with the release hand-off store in _unlock(). */
-		while ((s = atomic_load_explicit(&n->status,
-						 memory_order_acquire)) ==
-		       SB_COHORT_WAIT)
+		while ((s = atomic_load_explicit(&n->status, memory_order_acquire)) == SB_COHORT_WAIT)
 			sb_spin_wait();
 		if (s != SB_COHORT_GLOBAL)
 			return; /* passed within the cohort, global lock held */
@@ -178,8 +176,7 @@ static inline bool sb_cohort_trylock(sb_cohort_t *l, sb_cohort_node_t *n)
 	 * local queue.  release: publishes n->next = NULL to a successor, as
 	 * the swap in sb_cohort_lock() does.
 	 */
-	if (!atomic_compare_exchange_strong_explicit(&loc->tail, &expected, n,
-						     memory_order_acq_rel,
+	if (!atomic_compare_exchange_strong_explicit(&loc->tail, &expected, n, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return false;
 	if (sb_ticket_trylock(&l->global, NULL)) /* acquire inside */
@@ -187,16 +184,14 @@ static inline bool sb_cohort_trylock(sb_cohort_t *l, sb_cohort_node_t *n)
 	/* Undo the local step: me -> NULL, or hand the head to a successor. */
 	expected = n;
 	/* release: pairs with the acquire swap or CAS of the next arrival. */
-	if (atomic_compare_exchange_strong_explicit(&loc->tail, &expected, NULL,
-						    memory_order_release,
+	if (atomic_compare_exchange_strong_explicit(&loc->tail, &expected, NULL, memory_order_release,
 						    memory_order_relaxed))
 		return false;
 	/* acquire: pairs with the successor's release store of pred->next. */
 	while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
 		sb_spin_wait();
 	/* release: pairs with the successor's acquire spin on its status. */
-	atomic_store_explicit(&next->status, SB_COHORT_GLOBAL,
-			      memory_order_release);
+	atomic_store_explicit(&next->status, SB_COHORT_GLOBAL, memory_order_release);
 	return false;
 }
 
@@ -213,12 +208,10 @@ static inline void sb_cohort_unlock(sb_cohort_t *l, sb_cohort_node_t *n)
 
 	/* acquire: pairs with the release store of pred->next in _lock(). */
 	next = atomic_load_explicit(&n->next, memory_order_acquire);
-	if (!next && s < SB_COHORT_PASS_BOUND &&
-	    atomic_load_explicit(&loc->tail, memory_order_relaxed) != n) {
+	if (!next && s < SB_COHORT_PASS_BOUND && atomic_load_explicit(&loc->tail, memory_order_relaxed) != n) {
 		/* Cohort detected: a local waiter is linking in. */
 		/* acquire: pairs with the release store of pred->next. */
-		while (!(next = atomic_load_explicit(&n->next,
-						     memory_order_acquire)))
+		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
 			sb_spin_wait();
 	}
 	if (next && s < SB_COHORT_PASS_BOUND) {
@@ -237,21 +230,18 @@ static inline void sb_cohort_unlock(sb_cohort_t *l, sb_cohort_node_t *n)
 		 * me -> NULL.  release: pairs with the acquire swap in _lock()
 		 * or CAS in _trylock() of the next thread of this node.
 		 */
-		if (atomic_compare_exchange_strong_explicit(
-			    &loc->tail, &expected, NULL, memory_order_release,
-			    memory_order_relaxed))
+		if (atomic_compare_exchange_strong_explicit(&loc->tail, &expected, NULL, memory_order_release,
+							    memory_order_relaxed))
 			return;
 		/* acquire: pairs with the release store of pred->next. */
-		while (!(next = atomic_load_explicit(&n->next,
-						     memory_order_acquire)))
+		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
 			sb_spin_wait();
 	}
 	/*
 	 * WAIT -> GLOBAL.  release: pairs with the successor's acquire spin on
 	 * its status (it now heads the node's queue).
 	 */
-	atomic_store_explicit(&next->status, SB_COHORT_GLOBAL,
-			      memory_order_release);
+	atomic_store_explicit(&next->status, SB_COHORT_GLOBAL, memory_order_release);
 }
 
 SB_EXCLUSIVE_ONLY(cohort)

@@ -219,8 +219,7 @@ static inline unsigned sb_hmcs_enqueue_(_Atomic(sb_hmcs_node_t *) *tail, sb_hmcs
  * q's successor at its level, or NULL.  With wait, waits (briefly) for a
  * successor that has swapped the tail but not linked in yet.
  */
-static inline sb_hmcs_node_t *sb_hmcs_next_(_Atomic(sb_hmcs_node_t *) *tail, sb_hmcs_node_t *q,
-					    bool wait)
+static inline sb_hmcs_node_t *sb_hmcs_next_(_Atomic(sb_hmcs_node_t *) *tail, sb_hmcs_node_t *q, bool wait)
 {
 	/* acquire: pairs with the release store of pred->next in _enqueue_(). */
 	sb_hmcs_node_t *next = atomic_load_explicit(&q->next, memory_order_acquire);
@@ -238,8 +237,7 @@ static inline sb_hmcs_node_t *sb_hmcs_next_(_Atomic(sb_hmcs_node_t *) *tail, sb_
  * taken): the successor (next, or one linking in) now heads the queue and
  * acquires the level above itself; with none, the queue is empty.
  */
-static inline void sb_hmcs_leave_(_Atomic(sb_hmcs_node_t *) *tail, sb_hmcs_node_t *q,
-				  sb_hmcs_node_t *next)
+static inline void sb_hmcs_leave_(_Atomic(sb_hmcs_node_t *) *tail, sb_hmcs_node_t *q, sb_hmcs_node_t *next)
 {
 	if (!next) {
 		sb_hmcs_node_t *expected = q;
@@ -317,8 +315,8 @@ static inline bool sb_hmcs_trylock(sb_hmcs_t *l, sb_hmcs_node_t *n)
 	 * acquire (on success): pairs with the release CAS that emptied the
 	 * node queue.  release: publishes the resets of up to a successor.
 	 */
-	if (atomic_compare_exchange_strong_explicit(&nd->tail, &expected, &grp->up,
-						    memory_order_acq_rel, memory_order_relaxed)) {
+	if (atomic_compare_exchange_strong_explicit(&nd->tail, &expected, &grp->up, memory_order_acq_rel,
+						    memory_order_relaxed)) {
 		/* The node level is ours, so is its root node.  acquire inside (mcs.h). */
 		if (sb_mcs_trylock(&l->root, &nd->root_node))
 			return true;

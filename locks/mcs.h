@@ -113,8 +113,7 @@ static inline bool sb_mcs_trylock(sb_mcs_t *l, sb_mcs_node_t *n)
 	 * that emptied the queue.  release (on success): publishes
 	 * n->next = NULL to our successor, as the swap in sb_mcs_lock() does.
 	 */
-	return atomic_compare_exchange_strong_explicit(&l->tail, &expected, n,
-						       memory_order_acq_rel,
+	return atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
 						       memory_order_relaxed);
 }
 
@@ -136,14 +135,12 @@ static inline void sb_mcs_unlock(sb_mcs_t *l, sb_mcs_node_t *n)
 		 * sb_mcs_lock() or the acquire CAS in sb_mcs_trylock() of the
 		 * next thread to find the queue empty.
 		 */
-		if (atomic_compare_exchange_strong_explicit(
-			    &l->tail, &expected, NULL, memory_order_release,
-			    memory_order_relaxed))
+		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, NULL, memory_order_release,
+							    memory_order_relaxed))
 			return;
 		/* A successor swapped the tail; wait for it to link in. */
 		/* acquire: pairs with the release store of pred->next in _lock(). */
-		while (!(next = atomic_load_explicit(&n->next,
-						     memory_order_acquire)))
+		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
 			sb_spin_wait();
 	}
 	/*

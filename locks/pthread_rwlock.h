@@ -50,15 +50,13 @@ static inline void sb_pthread_rwlock_read_lock(sb_pthread_rwlock_t *l, sb_pthrea
 	pthread_rwlock_rdlock(&l->rw);
 }
 
-static inline bool sb_pthread_rwlock_read_trylock(sb_pthread_rwlock_t *l,
-						  sb_pthread_rwlock_node_t *n)
+static inline bool sb_pthread_rwlock_read_trylock(sb_pthread_rwlock_t *l, sb_pthread_rwlock_node_t *n)
 {
 	(void)n;
 	return pthread_rwlock_tryrdlock(&l->rw) == 0;
 }
 
-static inline void sb_pthread_rwlock_read_unlock(sb_pthread_rwlock_t *l,
-						 sb_pthread_rwlock_node_t *n)
+static inline void sb_pthread_rwlock_read_unlock(sb_pthread_rwlock_t *l, sb_pthread_rwlock_node_t *n)
 {
 	(void)n;
 	pthread_rwlock_unlock(&l->rw);

@@ -141,15 +141,13 @@ static inline void sb_qspin_node_init(sb_qspin_node_t *n, unsigned tid)
 
 static inline uint32_t sb_qspin_encode_tail(unsigned tid, unsigned idx)
 {
-	return ((uint32_t)(tid + 1) << SB_QSPIN_TAIL_TID_SHIFT) |
-	       ((uint32_t)idx << SB_QSPIN_TAIL_IDX_SHIFT);
+	return ((uint32_t)(tid + 1) << SB_QSPIN_TAIL_TID_SHIFT) | ((uint32_t)idx << SB_QSPIN_TAIL_IDX_SHIFT);
 }
 
 static inline sb_qspin_qnode_t *sb_qspin_decode_tail(uint32_t tail)
 {
 	return &sb_qspin_nodes[(tail >> SB_QSPIN_TAIL_TID_SHIFT) - 1]
-			      [(tail & SB_QSPIN_TAIL_IDX_MASK) >>
-			       SB_QSPIN_TAIL_IDX_SHIFT];
+			      [(tail & SB_QSPIN_TAIL_IDX_MASK) >> SB_QSPIN_TAIL_IDX_SHIFT];
 }
 
 /*
@@ -163,9 +161,8 @@ static inline bool sb_qspin_try(sb_qspin_t *l)
 	if (val)
 		return false;
 	/* acquire (on success): pairs with the release in sb_qspin_unlock(). */
-	return atomic_compare_exchange_strong_explicit(
-		&l->val, &val, SB_QSPIN_LOCKED, memory_order_acquire,
-		memory_order_relaxed);
+	return atomic_compare_exchange_strong_explicit(&l->val, &val, SB_QSPIN_LOCKED, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 /*
@@ -174,8 +171,7 @@ static inline bool sb_qspin_try(sb_qspin_t *l)
  * fast path stays small where it is inlined; `unused` because a file may
  * include this header without locking.
  */
-static __attribute__((noinline, unused)) void
-sb_qspin_lock_slow(sb_qspin_t *l, unsigned tid, uint32_t val)
+static __attribute__((noinline, unused)) void sb_qspin_lock_slow(sb_qspin_t *l, unsigned tid, uint32_t val)
 {
 	sb_qspin_qnode_t *node, *prev, *next;
 	uint32_t tail, old;
@@ -186,8 +182,7 @@ sb_qspin_lock_slow(sb_qspin_t *l, unsigned tid, uint32_t val)
 	 * while to finish, so we can take pending after it instead of
 	 * queueing.
 	 */
-	for (loops = SB_QSPIN_PENDING_LOOPS; val == SB_QSPIN_PENDING && loops;
-	     loops--) {
+	for (loops = SB_QSPIN_PENDING_LOOPS; val == SB_QSPIN_PENDING && loops; loops--) {
 		sb_spin_wait();
 		val = atomic_load_explicit(&l->val, memory_order_relaxed);
 	}
@@ -200,8 +195,7 @@ sb_qspin_lock_slow(sb_qspin_t *l, unsigned tid, uint32_t val)
 	 * 0,0,* -> 0,1,*.  acquire: pairs with the release in
 	 * sb_qspin_unlock() when the lock turns out to be free already.
 	 */
-	val = atomic_fetch_or_explicit(&l->val, SB_QSPIN_PENDING,
-				       memory_order_acquire);
+	val = atomic_fetch_or_explicit(&l->val, SB_QSPIN_PENDING, memory_order_acquire);
 	if (val & ~SB_QSPIN_LOCKED_MASK) {
 		/*
 		 * Somebody took pending or queued since we looked.  If the bit
@@ -209,8 +203,7 @@ sb_qspin_lock_slow(sb_qspin_t *l, unsigned tid, uint32_t val)
 		 * *,0,*.  A queue head seeing it meanwhile just waits longer.
 		 */
 		if (!(val & SB_QSPIN_PENDING))
-			atomic_fetch_and_explicit(&l->val, ~SB_QSPIN_PENDING,
-						  memory_order_relaxed);
+			atomic_fetch_and_explicit(&l->val, ~SB_QSPIN_PENDING, memory_order_relaxed);
 		goto queue;
 	}
 
@@ -229,8 +222,7 @@ sb_qspin_lock_slow(sb_qspin_t *l, unsigned tid, uint32_t val)
 	 * bits are known.  Relaxed: the acquire above (or the fetch-or's, if
 	 * the lock was free) already ordered us after the last unlock.
 	 */
-	atomic_fetch_sub_explicit(&l->val, SB_QSPIN_PENDING - SB_QSPIN_LOCKED,
-				  memory_order_relaxed);
+	atomic_fetch_sub_explicit(&l->val, SB_QSPIN_PENDING - SB_QSPIN_LOCKED, memory_order_relaxed);
 	return;
 
 queue:
@@ -255,9 +247,8 @@ queue:
 	 * prev->next = NULL is ordered before our store to it.
 	 */
 	old = atomic_load_explicit(&l->val, memory_order_relaxed);
-	while (!atomic_compare_exchange_weak_explicit(
-		&l->val, &old, (old & ~SB_QSPIN_TAIL_MASK) | tail,
-		memory_order_acq_rel, memory_order_relaxed))
+	while (!atomic_compare_exchange_weak_explicit(&l->val, &old, (old & ~SB_QSPIN_TAIL_MASK) | tail,
+						      memory_order_acq_rel, memory_order_relaxed))
 		; /* `old` now holds the word's current value: retry */
 
 	next = NULL;
@@ -270,8 +261,7 @@ queue:
 		 */
 		atomic_store_explicit(&prev->next, node, memory_order_release);
 		/* acquire: pairs with the release hand-off store below. */
-		while (!atomic_load_explicit(&node->locked,
-					     memory_order_acquire))
+		while (!atomic_load_explicit(&node->locked, memory_order_acquire))
 			sb_spin_wait();
 		/*
 		 * The successor may have linked in already: fetch it now.
@@ -285,8 +275,7 @@ queue:
 	 * Queue head: wait for *,0,0, the holder and any pending waiter gone.
 	 * acquire: pairs with the release in sb_qspin_unlock().
 	 */
-	while ((val = atomic_load_explicit(&l->val, memory_order_acquire)) &
-	       (SB_QSPIN_LOCKED_MASK | SB_QSPIN_PENDING))
+	while ((val = atomic_load_explicit(&l->val, memory_order_acquire)) & (SB_QSPIN_LOCKED_MASK | SB_QSPIN_PENDING))
 		sb_spin_wait();
 
 	/*
@@ -301,9 +290,7 @@ queue:
 	 * way a successor is coming.
 	 */
 	if ((val & SB_QSPIN_TAIL_MASK) == tail &&
-	    atomic_compare_exchange_strong_explicit(&l->val, &val,
-						    SB_QSPIN_LOCKED,
-						    memory_order_relaxed,
+	    atomic_compare_exchange_strong_explicit(&l->val, &val, SB_QSPIN_LOCKED, memory_order_relaxed,
 						    memory_order_relaxed))
 		goto release;
 	/* *,*,0 -> *,*,1 */
@@ -311,8 +298,7 @@ queue:
 
 	/* Make the successor queue head. */
 	/* acquire: pairs with the successor's release store of prev->next. */
-	while (!next && !(next = atomic_load_explicit(&node->next,
-						     memory_order_acquire)))
+	while (!next && !(next = atomic_load_explicit(&node->next, memory_order_acquire)))
 		sb_spin_wait();
 	/* release: pairs with the successor's acquire spin on node->locked. */
 	atomic_store_explicit(&next->locked, 1, memory_order_release);
@@ -332,9 +318,8 @@ static inline void sb_qspin_lock(sb_qspin_t *l, sb_qspin_node_t *n)
 	 * 0,0,0 -> 0,0,1.  acquire: pairs with the release in
 	 * sb_qspin_unlock().
 	 */
-	if (sb_likely(atomic_compare_exchange_strong_explicit(
-		    &l->val, &val, SB_QSPIN_LOCKED, memory_order_acquire,
-		    memory_order_relaxed)))
+	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->val, &val, SB_QSPIN_LOCKED, memory_order_acquire,
+							      memory_order_relaxed)))
 		return;
 	sb_qspin_lock_slow(l, n->tid, val);
 }
@@ -358,8 +343,7 @@ static inline void sb_qspin_unlock(sb_qspin_t *l, sb_qspin_node_t *n)
 	 * fast-path or trylock CAS, the pending waiter's fetch-or or spin, or
 	 * the queue head's spin.
 	 */
-	atomic_fetch_and_explicit(&l->val, ~SB_QSPIN_LOCKED_MASK,
-				  memory_order_release);
+	atomic_fetch_and_explicit(&l->val, ~SB_QSPIN_LOCKED_MASK, memory_order_release);
 }
 
 SB_EXCLUSIVE_ONLY(qspin)

@@ -64,9 +64,9 @@
 
 #include "arch.h"
 
-#define SB_RW_PHASEFAIR_PHID 0x1u  /* phase id of the current/last writer phase */
-#define SB_RW_PHASEFAIR_PRES 0x2u  /* a writer is present */
-#define SB_RW_PHASEFAIR_WBITS 0x3u /* the writer bits of rin */
+#define SB_RW_PHASEFAIR_PHID 0x1u   /* phase id of the current/last writer phase */
+#define SB_RW_PHASEFAIR_PRES 0x2u   /* a writer is present */
+#define SB_RW_PHASEFAIR_WBITS 0x3u  /* the writer bits of rin */
 #define SB_RW_PHASEFAIR_RINC 0x100u /* one reader in rin and rout */
 
 typedef struct sb_rw_phasefair {
@@ -130,8 +130,7 @@ static inline void sb_rw_phasefair_lock(sb_rw_phasefair_t *l, sb_rw_phasefair_no
 	 * ordering with those readers' critical sections comes from the
 	 * acquire on rout below, with the previous writer's from wout above.
 	 */
-	r = atomic_fetch_add_explicit(&l->rin, sb_rw_phasefair_phase_start(r),
-				      memory_order_relaxed);
+	r = atomic_fetch_add_explicit(&l->rin, sb_rw_phasefair_phase_start(r), memory_order_relaxed);
 	r &= ~SB_RW_PHASEFAIR_WBITS;
 	/*
 	 * Acquire: pairs with the release fetch-add on rout in read_unlock()
@@ -170,25 +169,21 @@ static inline bool sb_rw_phasefair_trylock(sb_rw_phasefair_t *l, sb_rw_phasefair
 	if ((r & ~SB_RW_PHASEFAIR_WBITS) != atomic_load_explicit(&l->rout, memory_order_acquire))
 		return false;
 	/* Relaxed: as in lock(), the ticket is only a place in line. */
-	if (!atomic_compare_exchange_strong_explicit(&l->win, &t, t + 1, memory_order_relaxed,
-						     memory_order_relaxed))
+	if (!atomic_compare_exchange_strong_explicit(&l->win, &t, t + 1, memory_order_relaxed, memory_order_relaxed))
 		return false;
 	/*
 	 * Our turn (wout == t).  Relaxed: rin unchanged since the load of r
 	 * means no reader entered after the ones that have left; ordering
 	 * comes from the two acquires above.
 	 */
-	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->rin, &r,
-							      r + sb_rw_phasefair_phase_start(r),
-							      memory_order_relaxed,
-							      memory_order_relaxed)))
+	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->rin, &r, r + sb_rw_phasefair_phase_start(r),
+							      memory_order_relaxed, memory_order_relaxed)))
 		return true;
 
 	/* A reader got in: give the ticket back, (win, wout) = (t+1, t). */
 	u = t + 1;
 	/* Relaxed: nothing was done under the ticket. */
-	if (!atomic_compare_exchange_strong_explicit(&l->win, &u, t, memory_order_relaxed,
-						     memory_order_relaxed)) {
+	if (!atomic_compare_exchange_strong_explicit(&l->win, &u, t, memory_order_relaxed, memory_order_relaxed)) {
 		/*
 		 * Release: pairs with the acquire load of wout by the writer
 		 * holding ticket t+1, continuing the chain from the writer
@@ -256,8 +251,7 @@ static inline void sb_rw_phasefair_read_lock(sb_rw_phasefair_t *l, sb_rw_phasefa
  * The CAS is retried only when another reader entered in between (rin
  * changed without PRES), which is progress for someone, not waiting.
  */
-static inline bool sb_rw_phasefair_read_trylock(sb_rw_phasefair_t *l,
-						sb_rw_phasefair_node_t *n)
+static inline bool sb_rw_phasefair_read_trylock(sb_rw_phasefair_t *l, sb_rw_phasefair_node_t *n)
 {
 	uint32_t r;
 
@@ -267,15 +261,14 @@ static inline bool sb_rw_phasefair_read_trylock(sb_rw_phasefair_t *l,
 		if (r & SB_RW_PHASEFAIR_PRES)
 			return false;
 		/* Acquire: pairs with the release fetch-sub on rin in unlock(). */
-		if (atomic_compare_exchange_weak_explicit(&l->rin, &r, r + SB_RW_PHASEFAIR_RINC,
-							  memory_order_acquire, memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(&l->rin, &r, r + SB_RW_PHASEFAIR_RINC, memory_order_acquire,
+							  memory_order_relaxed))
 			return true;
 	}
 }
 
 /* Shared release.  rout: n -> n+1. */
-static inline void sb_rw_phasefair_read_unlock(sb_rw_phasefair_t *l,
-					       sb_rw_phasefair_node_t *n)
+static inline void sb_rw_phasefair_read_unlock(sb_rw_phasefair_t *l, sb_rw_phasefair_node_t *n)
 {
 	(void)n;
 	/*

@@ -116,8 +116,8 @@ static inline bool sb_rw_queued_trylock(sb_rw_queued_t *l, sb_rw_queued_node_t *
 	 * Acquire: pairs with the release fetch-sub of the last writer
 	 * (unlock) and of the last reader (read_unlock).
 	 */
-	return atomic_compare_exchange_strong_explicit(&l->cnts, &c, SB_RW_QUEUED_LOCKED,
-						       memory_order_acquire, memory_order_relaxed);
+	return atomic_compare_exchange_strong_explicit(&l->cnts, &c, SB_RW_QUEUED_LOCKED, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 /*
@@ -144,8 +144,7 @@ static inline void sb_rw_queued_lock_slowpath(sb_rw_queued_t *l, sb_rw_queued_no
 		 * (read_unlock) and of the writer that held the lock (unlock).
 		 */
 		if (c == SB_RW_QUEUED_WAITING &&
-		    atomic_compare_exchange_weak_explicit(&l->cnts, &c, SB_RW_QUEUED_LOCKED,
-							  memory_order_acquire,
+		    atomic_compare_exchange_weak_explicit(&l->cnts, &c, SB_RW_QUEUED_LOCKED, memory_order_acquire,
 							  memory_order_relaxed))
 			break;
 		sb_spin_wait();
@@ -160,8 +159,7 @@ static inline void sb_rw_queued_lock(sb_rw_queued_t *l, sb_rw_queued_node_t *n)
 	uint32_t c = 0;
 
 	/* Acquire: pairs with the release of the last unlock/read_unlock. */
-	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->cnts, &c, SB_RW_QUEUED_LOCKED,
-							      memory_order_acquire,
+	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->cnts, &c, SB_RW_QUEUED_LOCKED, memory_order_acquire,
 							      memory_order_relaxed)))
 		return;
 	sb_rw_queued_lock_slowpath(l, n);

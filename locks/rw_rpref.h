@@ -33,7 +33,7 @@
 
 #include "arch.h"
 
-#define SB_RW_RPREF_W 0x00000001u	/* a writer holds the lock */
+#define SB_RW_RPREF_W 0x00000001u      /* a writer holds the lock */
 #define SB_RW_RPREF_READER 0x00000002u /* one reader */
 
 typedef struct sb_rw_rpref {
@@ -60,8 +60,8 @@ static inline bool sb_rw_rpref_trylock(sb_rw_rpref_t *l, sb_rw_rpref_node_t *n)
 	 * Acquire: pairs with the release in sb_rw_rpref_unlock() of the last
 	 * writer and in sb_rw_rpref_read_unlock() of the last reader.
 	 */
-	return atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_RPREF_W,
-						       memory_order_acquire, memory_order_relaxed);
+	return atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_RPREF_W, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 /* Contended exclusive acquire: wait, reading only, for (0, 0), then CAS. */

@@ -48,10 +48,10 @@
 
 #include "arch.h"
 
-#define SB_RW_WPREF_W 0x00000001u	 /* a writer holds the lock */
+#define SB_RW_WPREF_W 0x00000001u        /* a writer holds the lock */
 #define SB_RW_WPREF_WAIT_ONE 0x00000002u /* one waiting writer */
 #define SB_RW_WPREF_WAIT_MASK 0x0000fffeu
-#define SB_RW_WPREF_READER 0x00010000u	 /* one reader */
+#define SB_RW_WPREF_READER 0x00010000u /* one reader */
 #define SB_RW_WPREF_READER_MASK 0xffff0000u
 /* What keeps a new reader out: a writer inside or waiting. */
 #define SB_RW_WPREF_WRITERS (SB_RW_WPREF_W | SB_RW_WPREF_WAIT_MASK)
@@ -87,10 +87,8 @@ static inline void sb_rw_wpref_lock_slowpath(sb_rw_wpref_t *l)
 		 * writer, so their critical sections happen before ours.
 		 */
 		if (!(v & (SB_RW_WPREF_W | SB_RW_WPREF_READER_MASK)) &&
-		    atomic_compare_exchange_weak_explicit(&l->word, &v,
-							  v - SB_RW_WPREF_WAIT_ONE + SB_RW_WPREF_W,
-							  memory_order_acquire,
-							  memory_order_relaxed))
+		    atomic_compare_exchange_weak_explicit(&l->word, &v, v - SB_RW_WPREF_WAIT_ONE + SB_RW_WPREF_W,
+							  memory_order_acquire, memory_order_relaxed))
 			return;
 		sb_spin_wait();
 	}
@@ -103,8 +101,7 @@ static inline void sb_rw_wpref_lock(sb_rw_wpref_t *l, sb_rw_wpref_node_t *n)
 
 	(void)n;
 	/* Acquire: pairs with the release of the previous unlock/read_unlock. */
-	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_WPREF_W,
-							      memory_order_acquire,
+	if (sb_likely(atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_WPREF_W, memory_order_acquire,
 							      memory_order_relaxed)))
 		return;
 	sb_rw_wpref_lock_slowpath(l);
@@ -121,8 +118,8 @@ static inline bool sb_rw_wpref_trylock(sb_rw_wpref_t *l, sb_rw_wpref_node_t *n)
 
 	(void)n;
 	/* Acquire: pairs with the release of the previous unlock/read_unlock. */
-	return atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_WPREF_W,
-						       memory_order_acquire, memory_order_relaxed);
+	return atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_WPREF_W, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 /*
@@ -225,8 +222,8 @@ static inline bool sb_rw_wpref_try_convert(sb_rw_wpref_t *l, sb_rw_wpref_node_t 
 	 * readers that left before us, whose reads must happen before our
 	 * writes.
 	 */
-	return atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_WPREF_W,
-						       memory_order_acquire, memory_order_relaxed);
+	return atomic_compare_exchange_strong_explicit(&l->word, &v, SB_RW_WPREF_W, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 #endif /* SPINBENCH_LOCKS_RW_WPREF_H */

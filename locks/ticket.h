@@ -89,14 +89,12 @@ static inline void sb_ticket_lock(sb_ticket_t *l, sb_ticket_node_t *n)
 	 * n,o -> n+1,o.  acquire: pairs with the release fetch-and-add in
 	 * sb_ticket_unlock() that made owner == our ticket (the lock was free).
 	 */
-	w = atomic_fetch_add_explicit(&l->word, SB_TICKET_NEXT_ONE,
-				      memory_order_acquire);
+	w = atomic_fetch_add_explicit(&l->word, SB_TICKET_NEXT_ONE, memory_order_acquire);
 	me = sb_ticket_next(w);
 	if (sb_likely(me == sb_ticket_owner(w)))
 		return;
 	/* acquire: pairs with the release fetch-and-add in sb_ticket_unlock(). */
-	while (sb_ticket_owner(atomic_load_explicit(&l->word,
-						    memory_order_acquire)) != me)
+	while (sb_ticket_owner(atomic_load_explicit(&l->word, memory_order_acquire)) != me)
 		sb_spin_wait();
 }
 
@@ -116,9 +114,8 @@ static inline bool sb_ticket_trylock(sb_ticket_t *l, sb_ticket_node_t *n)
 	 * n,n -> n+1,n.  acquire (on success): pairs with the release
 	 * fetch-and-add in sb_ticket_unlock() that made owner == next.
 	 */
-	return atomic_compare_exchange_strong_explicit(
-		&l->word, &w, w + SB_TICKET_NEXT_ONE, memory_order_acquire,
-		memory_order_relaxed);
+	return atomic_compare_exchange_strong_explicit(&l->word, &w, w + SB_TICKET_NEXT_ONE, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 /* n,o -> n,o+1 (owner mod 2^16).  The caller must hold the lock. */
@@ -132,8 +129,7 @@ static inline void sb_ticket_unlock(sb_ticket_t *l, sb_ticket_node_t *n)
 	 * it last saw it change when it acquired; other threads only change
 	 * the next half meanwhile.
 	 */
-	owner = sb_ticket_owner(atomic_load_explicit(&l->word,
-						     memory_order_relaxed));
+	owner = sb_ticket_owner(atomic_load_explicit(&l->word, memory_order_relaxed));
 	/* 1, or at the wrap 0xffff -> 0 (mod 2^32) 0xffff0001: see above. */
 	delta = ((owner + 1) & SB_TICKET_OWNER_MASK) - owner;
 	/*

@@ -52,8 +52,7 @@ static inline void sb_ttas_lock(sb_ttas_t *l, sb_ttas_node_t *n)
 	(void)n;
 	for (;;) {
 		/* acquire: pairs with the release store in sb_ttas_unlock(). */
-		if (sb_likely(!atomic_exchange_explicit(&l->locked, 1,
-							memory_order_acquire)))
+		if (sb_likely(!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)))
 			return;
 		/* Relaxed: only a hint; the exchange above does the ordering. */
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))

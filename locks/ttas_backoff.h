@@ -65,11 +65,9 @@
 #define SB_TTAS_BACKOFF_MIN 2u
 #define SB_TTAS_BACKOFF_MAX 64u
 
-_Static_assert((SB_TTAS_BACKOFF_MIN & (SB_TTAS_BACKOFF_MIN - 1)) == 0 &&
-		       SB_TTAS_BACKOFF_MIN >= 2,
+_Static_assert((SB_TTAS_BACKOFF_MIN & (SB_TTAS_BACKOFF_MIN - 1)) == 0 && SB_TTAS_BACKOFF_MIN >= 2,
 	       "SB_TTAS_BACKOFF_MIN must be a power of two >= 2");
-_Static_assert((SB_TTAS_BACKOFF_MAX & (SB_TTAS_BACKOFF_MAX - 1)) == 0 &&
-		       SB_TTAS_BACKOFF_MAX >= SB_TTAS_BACKOFF_MIN,
+_Static_assert((SB_TTAS_BACKOFF_MAX & (SB_TTAS_BACKOFF_MAX - 1)) == 0 && SB_TTAS_BACKOFF_MAX >= SB_TTAS_BACKOFF_MIN,
 	       "SB_TTAS_BACKOFF_MAX must be a power of two >= SB_TTAS_BACKOFF_MIN");
 
 typedef struct sb_ttas_backoff {
@@ -91,8 +89,7 @@ static inline void sb_ttas_backoff_init(sb_ttas_backoff_t *l)
  * tids get seeds far apart, and force it odd, since xorshift32 must never
  * be seeded with 0.
  */
-static inline void sb_ttas_backoff_node_init(sb_ttas_backoff_node_t *n,
-					     unsigned tid)
+static inline void sb_ttas_backoff_node_init(sb_ttas_backoff_node_t *n, unsigned tid)
 {
 	n->seed = ((uint32_t)tid * 0x9e3779b9u) | 1u;
 }
@@ -110,8 +107,7 @@ static inline uint32_t sb_ttas_backoff_next(uint32_t x)
  * Contended path: spin reading until the word is 0, exchange, and after
  * each lost exchange back off (see the head comment) before reading again.
  */
-static inline void sb_ttas_backoff_lock_slow(sb_ttas_backoff_t *l,
-					     sb_ttas_backoff_node_t *n)
+static inline void sb_ttas_backoff_lock_slow(sb_ttas_backoff_t *l, sb_ttas_backoff_node_t *n)
 {
 	uint32_t window = SB_TTAS_BACKOFF_MIN;
 	uint32_t x = n->seed;
@@ -122,8 +118,7 @@ static inline void sb_ttas_backoff_lock_slow(sb_ttas_backoff_t *l,
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
 			sb_spin_wait();
 		/* acquire: pairs with the release store in _unlock(). */
-		if (!atomic_exchange_explicit(&l->locked, 1,
-					      memory_order_acquire))
+		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
 			return;
 		x = sb_ttas_backoff_next(x);
 		/* window - [0, window/2): between window/2 + 1 and window. */
@@ -138,12 +133,10 @@ static inline void sb_ttas_backoff_lock_slow(sb_ttas_backoff_t *l,
  * One exchange; if it fails, the contended path.  Never fails; may wait
  * forever if the holder never unlocks.
  */
-static inline void sb_ttas_backoff_lock(sb_ttas_backoff_t *l,
-					sb_ttas_backoff_node_t *n)
+static inline void sb_ttas_backoff_lock(sb_ttas_backoff_t *l, sb_ttas_backoff_node_t *n)
 {
 	/* acquire: pairs with the release store in sb_ttas_backoff_unlock(). */
-	if (sb_likely(!atomic_exchange_explicit(&l->locked, 1,
-						memory_order_acquire)))
+	if (sb_likely(!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)))
 		return;
 	sb_ttas_backoff_lock_slow(l, n);
 }
@@ -152,8 +145,7 @@ static inline void sb_ttas_backoff_lock(sb_ttas_backoff_t *l,
  * True when the lock was free and is now ours; false when it was held (a
  * failing trylock on a held lock only reads the line).  Never backs off.
  */
-static inline bool sb_ttas_backoff_trylock(sb_ttas_backoff_t *l,
-					   sb_ttas_backoff_node_t *n)
+static inline bool sb_ttas_backoff_trylock(sb_ttas_backoff_t *l, sb_ttas_backoff_node_t *n)
 {
 	(void)n;
 	if (atomic_load_explicit(&l->locked, memory_order_relaxed))
@@ -163,8 +155,7 @@ static inline bool sb_ttas_backoff_trylock(sb_ttas_backoff_t *l,
 }
 
 /* 1 -> 0.  The caller must hold the lock. */
-static inline void sb_ttas_backoff_unlock(sb_ttas_backoff_t *l,
-					  sb_ttas_backoff_node_t *n)
+static inline void sb_ttas_backoff_unlock(sb_ttas_backoff_t *l, sb_ttas_backoff_node_t *n)
 {
 	(void)n;
 	/*

@@ -5,9 +5,9 @@ cells, per-lock series, the gnuplot data they become), gnuplot's by-name
 parameters (sbresults.gp_value) and plot-results' table of figures.  Small
 hand-made inputs with known outputs; Python 3 standard library only.
 
-    python3 tests/test_plot_series.py          (unittest's own output)
-    python3 tests/test_plot_series.py --lines  (one line per test for
-        tests/test_plot.sh: "ok<TAB>name", "not ok<TAB>name<TAB>why" or
+    python3 tests/unit/test_plot_series.py          (unittest's own output)
+    python3 tests/unit/test_plot_series.py --lines  (one line per test for
+        tests/e2e/test_plot.sh: "ok<TAB>name", "not ok<TAB>name<TAB>why" or
         "skip<TAB>name<TAB>why"; exit 1 if any failed)
 """
 
@@ -21,7 +21,7 @@ import sys
 import unittest
 
 sys.dont_write_bytecode = True   # no __pycache__ in plot/ or tests/
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "plot"))
 import sbresults as sb  # noqa: E402
 import sbseries as ss  # noqa: E402

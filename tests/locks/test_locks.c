@@ -75,10 +75,18 @@ static void *actor_main(void *p)
 	atomic_store(&a->spins, &sb_spins);
 	atomic_store(&a->state, 1);
 	switch (a->op) {
-	case OP_LOCK: im->lock(a->lock, a->node); break;
-	case OP_READ_LOCK: im->read_lock(a->lock, a->node); break;
-	case OP_TRYLOCK: got = im->trylock(a->lock, a->node); break;
-	case OP_READ_TRYLOCK: got = im->read_trylock(a->lock, a->node); break;
+	case OP_LOCK:
+		im->lock(a->lock, a->node);
+		break;
+	case OP_READ_LOCK:
+		im->read_lock(a->lock, a->node);
+		break;
+	case OP_TRYLOCK:
+		got = im->trylock(a->lock, a->node);
+		break;
+	case OP_READ_TRYLOCK:
+		got = im->read_trylock(a->lock, a->node);
+		break;
 	}
 	if (!got) {
 		atomic_store(&a->state, 3);
@@ -199,8 +207,8 @@ static void *mx_thread(void *p)
  * lock hands over only as fast as the scheduler runs its preempted next
  * waiter, a few hundred handoffs a second.
  */
-static mx_result_t mx_run(const sb_lock_desc_t *d, int nthreads, uint64_t iters, uint32_t read_every,
-			  unsigned max_ms, uint64_t *min_per_thread)
+static mx_result_t mx_run(const sb_lock_desc_t *d, int nthreads, uint64_t iters, uint32_t read_every, unsigned max_ms,
+			  uint64_t *min_per_thread)
 {
 	const sb_lock_impl_t *im = d->impl;
 	void *lock = xalloc(im->lock_align, im->lock_size);
@@ -488,14 +496,50 @@ typedef struct check {
 	int (*fn)(const sb_lock_desc_t *d, int arg, uint32_t arg2);
 } check_t;
 
-static int c_mx(const sb_lock_desc_t *d, int n, uint32_t re) { return check_mx(d, n, re); }
-static int c_detect(const sb_lock_desc_t *d, int n, uint32_t re) { (void)re; return check_mx_detects(d, n); }
-static int c_try(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_trylock(d); }
-static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_trylock_queue(d); }
-static int c_fifo(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_fifo(d); }
-static int c_share(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_rw_share(d); }
-static int c_pref(const sb_lock_desc_t *d, int n, uint32_t re) { (void)re; return check_rw_pref(d, n != 0); }
-static int c_conv(const sb_lock_desc_t *d, int n, uint32_t re) { (void)n; (void)re; return check_convert(d); }
+static int c_mx(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	return check_mx(d, n, re);
+}
+static int c_detect(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)re;
+	return check_mx_detects(d, n);
+}
+static int c_try(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)n;
+	(void)re;
+	return check_trylock(d);
+}
+static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)n;
+	(void)re;
+	return check_trylock_queue(d);
+}
+static int c_fifo(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)n;
+	(void)re;
+	return check_fifo(d);
+}
+static int c_share(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)n;
+	(void)re;
+	return check_rw_share(d);
+}
+static int c_pref(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)re;
+	return check_rw_pref(d, n != 0);
+}
+static int c_conv(const sb_lock_desc_t *d, int n, uint32_t re)
+{
+	(void)n;
+	(void)re;
+	return check_convert(d);
+}
 
 static void test_lock(const sb_lock_desc_t *d)
 {
@@ -508,8 +552,7 @@ static void test_lock(const sb_lock_desc_t *d)
 	}
 	if (d->flags & SB_F_NOLOCK) {
 		if (SB_TSAN && !getenv("SB_TSAN_DEMO")) {
-			sb_skip("its races are the point; checked in the plain build", "%s: negative control",
-				d->name);
+			sb_skip("its races are the point; checked in the plain build", "%s: negative control", d->name);
 			return;
 		}
 		for (size_t i = 0; i < sizeof(nthreads) / sizeof(nthreads[0]); i++) {
@@ -539,7 +582,8 @@ static void test_lock(const sb_lock_desc_t *d)
 	if (d->flags & SB_F_RPREF)
 		run_check(d, "rw: a reader passes a waiting writer", c_pref, 1, 0, WATCHDOG_S);
 	if (d->flags & SB_F_CONVERT)
-		run_check(d, "rw: try-convert for the sole reader only, not past a waiting writer", c_conv, 0, 0, WATCHDOG_S);
+		run_check(d, "rw: try-convert for the sole reader only, not past a waiting writer", c_conv, 0, 0,
+			  WATCHDOG_S);
 }
 
 /* The deliberately broken locks of family `test` (locks/busted.h, deadlock.h). */
@@ -555,8 +599,8 @@ static void test_broken_locks(void)
 	if (SB_TSAN)
 		sb_skip("its races are the point; checked in the plain build", "busted: negative control");
 	else
-		run_check(busted, "negative control: the checker catches a broken test-then-set lock", c_detect, 2,
-			  0, WATCHDOG_S);
+		run_check(busted, "negative control: the checker catches a broken test-then-set lock", c_detect, 2, 0,
+			  WATCHDOG_S);
 	enum outcome oc = run_child(deadlock, c_mx, 2, 0, 2, buf, sizeof(buf), &secs);
 	sb_ok(oc == WATCHDOG, "deadlock: the tests' watchdog fails a check that never completes (%.1fs)", secs);
 }

@@ -44,12 +44,12 @@ __attribute__((format(printf, 2, 3))) static inline void sb_skip(const char *why
 }
 
 /* Diagnostic line, TAP style. */
-#define sb_diag(...)                      \
-	do {                              \
-		printf("# ");             \
-		printf(__VA_ARGS__);      \
-		putchar('\n');            \
-		fflush(stdout);           \
+#define sb_diag(...)                 \
+	do {                         \
+		printf("# ");        \
+		printf(__VA_ARGS__); \
+		putchar('\n');       \
+		fflush(stdout);      \
 	} while (0)
 
 static inline int sb_tap_done(void)

@@ -41,7 +41,6 @@ static const machine_t machines[] = {
 
 static char topodir[4096];
 
-
 /* ---- the oracle: straight hwloc on a second load ------------------------ */
 
 static hwloc_topology_t oracle_load(const char *path)
@@ -196,8 +195,8 @@ static int expect_plan(const sb_topo_t *t, const char *name, const char *policy,
 	char err[256];
 
 	rc = plan_str(t, policy, n, got, err, sizeof(err));
-	if (!sb_ok(rc == 0 && !memcmp(got, want, sizeof(int) * (size_t)n), "%s: %s first %d threads as worked out from lstopo",
-		   name, policy, n)) {
+	if (!sb_ok(rc == 0 && !memcmp(got, want, sizeof(int) * (size_t)n),
+		   "%s: %s first %d threads as worked out from lstopo", name, policy, n)) {
 		diag_plan("got", got, n);
 		diag_plan("want", want, n);
 		return 0;
@@ -233,15 +232,15 @@ static void check_generic(const sb_topo_t *t, const machine_t *m, const char *po
 	int rc, n = m->pus, ok;
 
 	rc = plan_str(t, policy, n, pus_a, err, sizeof(err));
-	sb_ok(rc == 0 && all_distinct(pus_a, n), "%s: %s with %d threads uses every PU once (rc %d)", m->file, policy, n,
-	      rc);
+	sb_ok(rc == 0 && all_distinct(pus_a, n), "%s: %s with %d threads uses every PU once (rc %d)", m->file, policy,
+	      n, rc);
 	sb_ok(usable_str(t, policy) == n, "%s: %s usable PUs = %d", m->file, policy, n);
 	rc = plan_str(t, policy, n + 5, pus_b, err, sizeof(err));
 	ok = rc == 1 && !memcmp(pus_a, pus_b, sizeof(int) * (size_t)n);
 	for (int i = 0; ok && i < 5; i++)
 		ok = pus_b[n + i] == pus_a[i];
-	sb_ok(ok, "%s: %s with %d threads returns 1 (oversubscribed) and wraps around (rc %d)", m->file, policy,
-	      n + 5, rc);
+	sb_ok(ok, "%s: %s with %d threads returns 1 (oversubscribed) and wraps around (rc %d)", m->file, policy, n + 5,
+	      rc);
 	ok = 1;
 	for (int k = 1; ok && k < n; k += 1 + k / 3) {
 		rc = plan_str(t, policy, k, pus_b, err, sizeof(err));
@@ -402,8 +401,8 @@ static void check_cpus(const sb_topo_t *t, hwloc_topology_t h, const machine_t *
 	want[2] = o_pu_os_by_logical(h, m->pus / 2);
 	snprintf(pol, sizeof(pol), "cpus:%d,%d,%d", want[0], want[1], want[2]);
 	rc = plan_str(t, pol, 3, pus_a, err, sizeof(err));
-	sb_ok(rc == 0 && !memcmp(pus_a, want, sizeof(want)) && usable_str(t, pol) == 3, "%s: %s gives exactly that list",
-	      m->file, pol);
+	sb_ok(rc == 0 && !memcmp(pus_a, want, sizeof(want)) && usable_str(t, pol) == 3,
+	      "%s: %s gives exactly that list", m->file, pol);
 	rc = plan_str(t, pol, 7, pus_a, err, sizeof(err));
 	ok = rc == 1;
 	for (int i = 0; i < 7 && ok; i++)
@@ -503,8 +502,8 @@ static void check_machine(const machine_t *m)
 		fclose(f);
 		for (char *s = buf; s && *s; s++)
 			lines += *s == '\n';
-		sb_ok(lines == 5 && strstr(buf, "self\n") && strstr(buf, "thread"), "%s: sb_plan_print: header + 4 lines",
-		      m->file);
+		sb_ok(lines == 5 && strstr(buf, "self\n") && strstr(buf, "thread"),
+		      "%s: sb_plan_print: header + 4 lines", m->file);
 		free(buf);
 		if (m == &machines[1]) /* show one */
 			diag_print(t, pus_a, 4);
@@ -527,9 +526,9 @@ static sb_topo_t *load_named(const char *file)
 	return t;
 }
 
-#define CLS(t, name, a, b, want)                                                                       \
-	sb_ok(sb_topo_classify(t, a, b) == (want), "%s: P#%d-P#%d is %s (got %s)", name, a, b,           \
-	      sb_dist_name(want), sb_dist_name(sb_topo_classify(t, a, b)))
+#define CLS(t, name, a, b, want)                                                                                   \
+	sb_ok(sb_topo_classify(t, a, b) == (want), "%s: P#%d-P#%d is %s (got %s)", name, a, b, sb_dist_name(want), \
+	      sb_dist_name(sb_topo_classify(t, a, b)))
 
 static void check_by_hand(void)
 {
@@ -560,7 +559,8 @@ static void check_by_hand(void)
 			char err[256];
 			int pus[64], rc = plan_str(t, "cores", 49, pus, err, sizeof(err));
 
-			sb_ok(rc == 0 && pus[47] == 47 && pus[48] == 48, "zen1: cores: thread 48 is the first sibling P#48");
+			sb_ok(rc == 0 && pus[47] == 47 && pus[48] == 48,
+			      "zen1: cores: thread 48 is the first sibling P#48");
 		}
 		sb_topo_free(t);
 	}
@@ -717,10 +717,12 @@ static void check_parse(void)
 {
 	static sb_placement_t p;
 	char err[256], tiny[8];
-	static const char *const bad[] = {"cpus:3-1", "cpus:",  "cpus:a",   "node:-1",  "bogus",    "",
-					  "node:",    "node:1x", "cpus:1,,2", "cpus:1,", "cpus:0,0", "cpus:2,0-3",
-					  "Cores",    "cpus: 1", "cpus:0-5000", "cpus:99999999999", "node:2:3", "cores ",
-					  "cpus:-1",  "cpus:1-", "cpus:1;2"};
+	static const char *const bad[] = {"cpus:3-1",  "cpus:",   "cpus:a",      "node:-1",
+					  "bogus",     "",        "node:",       "node:1x",
+					  "cpus:1,,2", "cpus:1,", "cpus:0,0",    "cpus:2,0-3",
+					  "Cores",     "cpus: 1", "cpus:0-5000", "cpus:99999999999",
+					  "node:2:3",  "cores ",  "cpus:-1",     "cpus:1-",
+					  "cpus:1;2"};
 
 	sb_ok(sb_placement_parse("cores", &p, err, sizeof(err)) == 0 && p.kind == SB_PLACE_CORES, "parse cores");
 	sb_ok(sb_placement_parse("compact", &p, err, sizeof(err)) == 0 && p.kind == SB_PLACE_COMPACT, "parse compact");
@@ -786,8 +788,9 @@ static void check_live(void)
 		return;
 	sb_topo_counts(t, &c);
 	sb_ok(sb_topo_is_thissystem(t) == 1, "this system: is_thissystem");
-	sb_ok(c.pus >= 1 && c.cores >= 1 && c.cores <= c.pus && c.nodes >= 1, "this system: %d PUs, %d cores, %d nodes, %d packages, %d L3, \"%s\"",
-	      c.pus, c.cores, c.nodes, c.packages, c.l3s, sb_topo_cpu_model(t));
+	sb_ok(c.pus >= 1 && c.cores >= 1 && c.cores <= c.pus && c.nodes >= 1,
+	      "this system: %d PUs, %d cores, %d nodes, %d packages, %d L3, \"%s\"", c.pus, c.cores, c.nodes,
+	      c.packages, c.l3s, sb_topo_cpu_model(t));
 	sb_ok(!sb_topo_has_pu(t, 0) || sb_topo_has_node(t, sb_topo_pu_node(t, 0)), "this system: PU 0's node %d exists",
 	      sb_topo_pu_node(t, 0));
 
@@ -803,22 +806,22 @@ static void check_live(void)
 	a.pu = pu;
 	if (pthread_create(&th, NULL, bind_thread, &a) == 0) {
 		pthread_join(th, NULL);
-		sb_ok(a.rc == 0 && a.cpu == pu, "this system: bind a thread to PU %d, verified (sched_getcpu %d) %s", pu,
-		      a.cpu, a.err);
+		sb_ok(a.rc == 0 && a.cpu == pu, "this system: bind a thread to PU %d, verified (sched_getcpu %d) %s",
+		      pu, a.cpu, a.err);
 	} else {
 		sb_ok(0, "pthread_create");
 	}
 	a.pu = 99999;
 	if (pthread_create(&th, NULL, bind_thread, &a) == 0) {
 		pthread_join(th, NULL);
-		sb_ok(a.rc == -1 && strstr(a.err, "99999") && one_line(a.err), "this system: binding to PU 99999 fails: %s",
-		      a.err);
+		sb_ok(a.rc == -1 && strstr(a.err, "99999") && one_line(a.err),
+		      "this system: binding to PU 99999 fails: %s", a.err);
 	}
 	{
 		int rc = plan_str(t, "cores", c.pus + 1, pus_a, err, sizeof(err));
 
-		sb_ok(rc == 1 && pus_a[c.pus] == pus_a[0], "this system: %d threads on %d PUs is oversubscribed", c.pus + 1,
-		      c.pus);
+		sb_ok(rc == 1 && pus_a[c.pus] == pus_a[0], "this system: %d threads on %d PUs is oversubscribed",
+		      c.pus + 1, c.pus);
 		diag_print(t, pus_a, c.pus + 1 > 8 ? 8 : c.pus + 1);
 	}
 

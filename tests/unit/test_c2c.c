@@ -19,13 +19,12 @@
 #define NC SB_DIST_NCLASSES
 
 static const char *const files[] = {
-	"amd-zen1-2x7451-8n.xml", "intel-2s-2n8c2t.xml", "power8-2n.xml",       "amd-opteron-8n2c-distances.xml",
+	"amd-zen1-2x7451-8n.xml", "intel-2s-2n8c2t.xml", "power8-2n.xml",     "amd-opteron-8n2c-distances.xml",
 	"intel-4s2c2t.xml",       "amd-zen3-2x7763.xml", "intel-24n8c2t.xml",
 };
 
 static char topodir[4096];
 static int pus[MAXP], pairs[MAXP][2];
-
 
 /* Every PU of t, in logical order; returns the count. */
 static int all_pus(const sb_topo_t *t)
@@ -65,8 +64,7 @@ static void test_this_system(void)
 	int rc = sb_c2c_pair(t, a, b, 1000, &r, err, sizeof(err));
 	if (sb_ok(rc == 0, "c2c: PU %d <-> PU %d measured%s%s", a, b, rc ? ": " : "", rc ? err : "")) {
 		sb_ok(r.median_ns > 0 && r.median_ns < 10000,
-		      "c2c: one-way latency %.1f ns (min %.1f ns) is positive and under 10 us", r.median_ns,
-		      r.min_ns);
+		      "c2c: one-way latency %.1f ns (min %.1f ns) is positive and under 10 us", r.median_ns, r.min_ns);
 		sb_ok(r.samples == 1000 && r.from_pu == a && r.to_pu == b && r.min_ns <= r.median_ns,
 		      "c2c: row carries the pair, 1000 samples as requested (%d), min <= median", r.samples);
 		sb_ok(r.cls == sb_topo_classify(t, a, b), "c2c: row class is sb_topo_classify's (%s)",
@@ -81,8 +79,8 @@ static void test_this_system(void)
 	sb_ok(rc == 0 && r.samples == 7, "c2c: a small sample count (7) is honoured");
 	sb_ok(sb_c2c_pair(t, a, a, 100, &r, err, sizeof(err)) == -1 && err[0],
 	      "c2c: a PU paired with itself is refused (%s)", err);
-	sb_ok(sb_c2c_pair(t, a, 1000000, 100, &r, err, sizeof(err)) == -1,
-	      "c2c: a PU the system lacks is refused (%s)", err);
+	sb_ok(sb_c2c_pair(t, a, 1000000, 100, &r, err, sizeof(err)) == -1, "c2c: a PU the system lacks is refused (%s)",
+	      err);
 	sb_ok(sb_c2c_pair(t, a, b, 0, &r, err, sizeof(err)) == -1, "c2c: samples 0 is refused");
 
 	/* the driver: every pair of this small machine */
@@ -176,8 +174,9 @@ static void test_plans(void)
 
 		int np = sb_c2c_plan(t, pus, n, 256, pairs);
 		int rc = check_plan(t, files[f], n, 256, np, &ncls);
-		sb_ok(rc == 0, "c2c plan %s: %d PUs, %d pairs (cap 256), %d classes, as many as the machine has, "
-			       "at most one per class per core group",
+		sb_ok(rc == 0,
+		      "c2c plan %s: %d PUs, %d pairs (cap 256), %d classes, as many as the machine has, "
+		      "at most one per class per core group",
 		      files[f], n, np, ncls);
 		np = sb_c2c_plan(t, pus, n, NC - 1, pairs);
 		rc = check_plan(t, files[f], n, NC - 1, np, &ncls);
@@ -202,8 +201,9 @@ static void test_plans(void)
 			int ok = np == 28;
 			for (int k = 0; k < np && ok; k++)
 				ok = pairs[k][0] != pairs[k][1];
-			sb_ok(ok, "c2c plan: 8 distinct PUs (listed with a duplicate and an unknown one) give all 28 "
-				  "pairs (%d)",
+			sb_ok(ok,
+			      "c2c plan: 8 distinct PUs (listed with a duplicate and an unknown one) give all 28 "
+			      "pairs (%d)",
 			      np);
 			sb_ok(sb_c2c_plan(t, pus, 1, 256, pairs) == 0 && sb_c2c_plan(t, pus, n, 0, pairs) == 0,
 			      "c2c plan: one PU or a cap of 0 gives no pairs");

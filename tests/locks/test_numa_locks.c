@@ -136,9 +136,8 @@ static int check_mx(const sb_lock_desc_t *d, int nthreads)
 	}
 	atomic_store(&sb_spin_drain, 0);
 	if (viol || sb_guard_count(g) != (uint32_t)writes)
-		return fail("%llu owner-mark violations, counter %llu for %llu acquisitions",
-			    (unsigned long long)viol, (unsigned long long)sb_guard_count(g),
-			    (unsigned long long)writes);
+		return fail("%llu owner-mark violations, counter %llu for %llu acquisitions", (unsigned long long)viol,
+			    (unsigned long long)sb_guard_count(g), (unsigned long long)writes);
 	if (least == 0)
 		return fail("a thread made no acquisition in 1 s (%llu in all)", (unsigned long long)writes);
 	return 0;
@@ -245,8 +244,7 @@ static int check_trylock_queue(const sb_lock_desc_t *d, int wnode)
 		return fail("the node-%d waiter never waited", wnode);
 	for (int k = 0; k < NODES; k++)
 		if (try_from(im, lock, k))
-			return fail("trylock from node %d succeeded while held with a node-%d waiter", k,
-				    wnode);
+			return fail("trylock from node %d succeeded while held with a node-%d waiter", k, wnode);
 	im->unlock(lock, node0);
 	if (wait_for(&w->state, 2))
 		return fail("the node-%d waiter was not granted the lock after failed trylocks", wnode);
@@ -502,11 +500,10 @@ static int check_starvation(const sb_lock_desc_t *d)
 		pthread_join(loc[i].th, NULL);
 	atomic_store(&sb_spin_drain, 0);
 	if (s->local_acq < (uint64_t)s->rounds)
-		return fail("the same-node threads hardly ran (%llu acquisitions)",
-			    (unsigned long long)s->local_acq);
+		return fail("the same-node threads hardly ran (%llu acquisitions)", (unsigned long long)s->local_acq);
 	if (s->max_passed > bound)
-		return fail("the remote waiter saw %u acquisitions by others while it waited; bound %u",
-			    s->max_passed, bound);
+		return fail("the remote waiter saw %u acquisitions by others while it waited; bound %u", s->max_passed,
+			    bound);
 	snprintf(reason, sizeof(reason), "at most %u acquisitions by others while it waited (bound %u), %d rounds",
 		 s->max_passed, bound, s->rounds);
 	return 0;
@@ -536,8 +533,7 @@ static int check_hmcs_groups(const sb_lock_desc_t *d)
 		return fail("a thread made no acquisition in 500 ms");
 	if (!(g > n && g > x && n > x && (double)g / (double)h > 0.5))
 		return fail("handoffs of %llu: same group %llu, same node %llu, across nodes %llu: not hierarchical",
-			    (unsigned long long)h, (unsigned long long)g, (unsigned long long)n,
-			    (unsigned long long)x);
+			    (unsigned long long)h, (unsigned long long)g, (unsigned long long)n, (unsigned long long)x);
 	snprintf(reason, sizeof(reason), "handoffs of %llu: same group %.1f%%, same node %.1f%%, across nodes %.1f%%",
 		 (unsigned long long)h, 100.0 * (double)g / (double)h, 100.0 * (double)n / (double)h,
 		 100.0 * (double)x / (double)h);
@@ -546,11 +542,34 @@ static int check_hmcs_groups(const sb_lock_desc_t *d)
 
 /* ---------------------------------------------------------------- driver */
 
-static int c_mx(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_mx(d, n); }
-static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t u) { (void)u; return check_trylock_queue(d, n); }
-static int c_pass(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_local_passing(d); }
-static int c_starve(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_starvation(d); }
-static int c_hgroups(const sb_lock_desc_t *d, int n, uint32_t u) { (void)n; (void)u; return check_hmcs_groups(d); }
+static int c_mx(const sb_lock_desc_t *d, int n, uint32_t u)
+{
+	(void)u;
+	return check_mx(d, n);
+}
+static int c_tryq(const sb_lock_desc_t *d, int n, uint32_t u)
+{
+	(void)u;
+	return check_trylock_queue(d, n);
+}
+static int c_pass(const sb_lock_desc_t *d, int n, uint32_t u)
+{
+	(void)n;
+	(void)u;
+	return check_local_passing(d);
+}
+static int c_starve(const sb_lock_desc_t *d, int n, uint32_t u)
+{
+	(void)n;
+	(void)u;
+	return check_starvation(d);
+}
+static int c_hgroups(const sb_lock_desc_t *d, int n, uint32_t u)
+{
+	(void)n;
+	(void)u;
+	return check_hmcs_groups(d);
+}
 
 int main(int argc, char **argv)
 {
@@ -574,14 +593,17 @@ int main(int argc, char **argv)
 			run_check(d, what, c_mx, n, 0, WATCHDOG_S);
 		}
 		for (int w = 0; w < NODES; w++) {
-			snprintf(what, sizeof(what), "failed trylocks from both nodes leave a node-%d waiter intact", w);
+			snprintf(what, sizeof(what), "failed trylocks from both nodes leave a node-%d waiter intact",
+				 w);
 			run_check(d, what, c_tryq, w, 0, WATCHDOG_S);
 		}
 		run_check(d, "within-node passing beats mcs (4 threads, 2 per node)", c_pass, 0, 0, WATCHDOG_S);
 		run_check(d, "bounded starvation of a remote waiter", c_starve, 0, 0, WATCHDOG_S);
 		if (strcmp(d->name, "hmcs") == 0)
-			run_check(d, "8 threads in 4 cache groups on 2 nodes, mutual exclusion, handoffs stay low in the tree",
-				  c_hgroups, 0, 0, WATCHDOG_S);
+			run_check(
+				d,
+				"8 threads in 4 cache groups on 2 nodes, mutual exclusion, handoffs stay low in the tree",
+				c_hgroups, 0, 0, WATCHDOG_S);
 	}
 	return sb_tap_done();
 }

@@ -7,14 +7,14 @@
 # --c2c-only folder, no gnuplot, and report.html opened in headless Chromium
 # (every image loads, one table row per configuration: the check script is
 # the test's, injected into a copy of the page).  Also the unit tests of the
-# pure parts (tests/test_plot_series.py, one line each here), the gnuplot
+# pure parts (tests/unit/test_plot_series.py, one line each here), the gnuplot
 # scripts' by-name interface, and a hand-picked colour for every lock of
 # spinbench --list.  Prints ok/not ok lines and closes with
-# "N passed, N failed, N skipped".  Usage: tests/test_plot.sh [BUILD_DIR]
+# "N passed, N failed, N skipped".  Usage: tests/e2e/test_plot.sh [BUILD_DIR]
 set -u
 B=${1:-${B:-build}}
 BIN=$B/spinbench
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FIX=$ROOT/tests/fixtures
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -35,8 +35,8 @@ nonempty() {
 	for f in "$@"; do [ -s "$d/$f" ] || echo "$f"; done
 }
 
-# --- unit tests of the pure parts (tests/test_plot_series.py) --------------
-python3 "$ROOT/tests/test_plot_series.py" --lines >"$T/unit" 2>"$T/unit.err"
+# --- unit tests of the pure parts (tests/unit/test_plot_series.py) --------------
+python3 "$ROOT/tests/unit/test_plot_series.py" --lines >"$T/unit" 2>"$T/unit.err"
 urc=$?
 nunit=0 ufail=0
 while IFS='	' read -r st name why; do
@@ -48,7 +48,7 @@ while IFS='	' read -r st name why; do
 	esac
 done <"$T/unit"
 # a failed unit test is its own line above; this one catches a run that broke
-check "unit tests ran: $nunit, exit $urc (python3 tests/test_plot_series.py --lines)" \
+check "unit tests ran: $nunit, exit $urc (python3 tests/unit/test_plot_series.py --lines)" \
 	$([ "$nunit" -gt 0 ] && { [ $urc = 0 ] || [ $ufail -gt 0 ]; }; echo $?) "$(tail -5 "$T/unit.err")"
 
 # --- the gnuplot scripts take their parameters by name ----------------------

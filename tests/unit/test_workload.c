@@ -97,7 +97,8 @@ static void test_delay(void)
 	sb_ok(npi > 0.01 && npi < 100, "delay calibration is plausible (%.4f ns/iter)", npi);
 	sb_delay_cal_init(&cal, npi, ci.read_cost_ticks);
 	sb_ok(cal.deadline_ticks == sb_ns_to_ticks(SB_DELAY_DEADLINE_NS) && cal.stamp_ticks == ci.read_cost_ticks,
-	      "delay: deadline spin from %d ns (%llu ticks)", SB_DELAY_DEADLINE_NS, (unsigned long long)cal.deadline_ticks);
+	      "delay: deadline spin from %d ns (%llu ticks)", SB_DELAY_DEADLINE_NS,
+	      (unsigned long long)cal.deadline_ticks);
 
 	/* Below 200 ns the calibrated loop, from 200 ns the clock deadline.  A
 	 * shared machine can be busy for a moment: up to 3 attempts, each
@@ -185,8 +186,7 @@ static void test_draws(void)
 	double m = sum / N, sd = sqrt(sq / N - m * m);
 	sb_ok(fabs(m - mean) <= 0.05 * mean, "exp:2000 mean over %d draws: %.1f (within 5%%)", N, m);
 	sb_ok(fabs(sd - mean) <= 0.05 * mean, "exp:2000 standard deviation %.1f (within 5%% of the mean)", sd);
-	sb_ok(fabs((double)above / N - exp(-1.0)) < 0.01, "exp: P(X > mean) = %.4f (1/e = 0.3679)",
-	      (double)above / N);
+	sb_ok(fabs((double)above / N - exp(-1.0)) < 0.01, "exp: P(X > mean) = %.4f (1/e = 0.3679)", (double)above / N);
 
 	sb_think_set(&th, SB_THINK_UNIFORM, 100, 300);
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -197,8 +197,8 @@ static void test_draws(void)
 		hi = x > hi ? x : hi;
 		sum += (double)x;
 	}
-	sb_ok(lo == 100 && hi == 300 && fabs(sum / N - 200) < 2, "uniform 100-300: range [%" PRIu64 ", %" PRIu64
-	      "], mean %.2f", lo, hi, sum / N);
+	sb_ok(lo == 100 && hi == 300 && fabs(sum / N - 200) < 2,
+	      "uniform 100-300: range [%" PRIu64 ", %" PRIu64 "], mean %.2f", lo, hi, sum / N);
 
 	sb_think_set(&th, SB_THINK_FIXED, 123, 0);
 	sb_rng_t before = r;
@@ -247,20 +247,43 @@ static void test_options(void)
 	char err[512], desc[512], desc2[512];
 
 	sb_workload_default(&w);
-	sb_ok(strcmp(w.name, "max-contention") == 0 && w.cs_ns == 0 && w.nlocks == 1 &&
-		      w.hold_limit_ns == 25000 && w.ds == SB_DS_NONE,
+	sb_ok(strcmp(w.name, "max-contention") == 0 && w.cs_ns == 0 && w.nlocks == 1 && w.hold_limit_ns == 25000 &&
+		      w.ds == SB_DS_NONE,
 	      "default is max-contention, hold-limit 25us");
 
 	static const struct {
 		const char *opt, *val;
 	} good[] = {
-		{"cs", "0"}, {"cs", "100ns"}, {"cs", "1.5us"}, {"cs", "1s"}, {"think", "0"}, {"think", "5us"},
-		{"think", "fixed:200ns"}, {"think", "uniform:1us-3us"}, {"think", "uniform:0-1us"},
-		{"think", "uniform:2us-2us"}, {"think", "exp:500ns"}, {"cs-lines", "0"}, {"cs-lines", "4096"},
-		{"data", "colocated"}, {"data", "separate"}, {"locks", "1"}, {"locks", "4096"}, {"read-ratio", "0"},
-		{"read-ratio", "1"}, {"read-ratio", "0.95"}, {"writers", "0"}, {"writers", "2"},
-		{"hold-limit", "10us"}, {"ds", "hashtable"}, {"ds", "list"}, {"ds", "none"}, {"ds-mix", "0/50/50"},
-		{"ds-mix", "100/0/0"}, {"ds-keys", "1"}, {"ds-keys", "16777216"},
+		{"cs", "0"},
+		{"cs", "100ns"},
+		{"cs", "1.5us"},
+		{"cs", "1s"},
+		{"think", "0"},
+		{"think", "5us"},
+		{"think", "fixed:200ns"},
+		{"think", "uniform:1us-3us"},
+		{"think", "uniform:0-1us"},
+		{"think", "uniform:2us-2us"},
+		{"think", "exp:500ns"},
+		{"cs-lines", "0"},
+		{"cs-lines", "4096"},
+		{"data", "colocated"},
+		{"data", "separate"},
+		{"locks", "1"},
+		{"locks", "4096"},
+		{"read-ratio", "0"},
+		{"read-ratio", "1"},
+		{"read-ratio", "0.95"},
+		{"writers", "0"},
+		{"writers", "2"},
+		{"hold-limit", "10us"},
+		{"ds", "hashtable"},
+		{"ds", "list"},
+		{"ds", "none"},
+		{"ds-mix", "0/50/50"},
+		{"ds-mix", "100/0/0"},
+		{"ds-keys", "1"},
+		{"ds-keys", "16777216"},
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		sb_workload_default(&w);
@@ -271,16 +294,46 @@ static void test_options(void)
 	static const struct {
 		const char *opt, *val;
 	} bad[] = {
-		{"cs", "-1us"}, {"cs", ""}, {"cs", "1"}, {"cs", "5 us"}, {"cs", "2s"}, {"cs", "1us "},
-		{"think", "exp:"}, {"think", "exp:0"}, {"think", "exp:0ns"}, {"think", "exp:-1us"},
-		{"think", "uniform:5us-1us"}, {"think", "uniform:5us"}, {"think", "uniform:-1us"},
-		{"think", "uniform:1us-"}, {"think", "normal:1us"}, {"think", "fixed:"}, {"think", "-5us"},
-		{"cs-lines", "4097"}, {"cs-lines", "-1"}, {"cs-lines", "x"}, {"data", "shared"}, {"data", ""},
-		{"locks", "0"}, {"locks", "4097"}, {"read-ratio", "1.5"}, {"read-ratio", "-0.1"},
-		{"read-ratio", "nan"}, {"read-ratio", ""}, {"writers", "-1"}, {"writers", "x"},
-		{"hold-limit", "0"}, {"hold-limit", "0us"}, {"hold-limit", "25"}, {"ds", "tree"},
-		{"ds-mix", "80/10/5"}, {"ds-mix", "80/20"}, {"ds-mix", "80/10/10/0"}, {"ds-mix", "-10/60/50"},
-		{"ds-keys", "0"}, {"ds-keys", "16777217"},
+		{"cs", "-1us"},
+		{"cs", ""},
+		{"cs", "1"},
+		{"cs", "5 us"},
+		{"cs", "2s"},
+		{"cs", "1us "},
+		{"think", "exp:"},
+		{"think", "exp:0"},
+		{"think", "exp:0ns"},
+		{"think", "exp:-1us"},
+		{"think", "uniform:5us-1us"},
+		{"think", "uniform:5us"},
+		{"think", "uniform:-1us"},
+		{"think", "uniform:1us-"},
+		{"think", "normal:1us"},
+		{"think", "fixed:"},
+		{"think", "-5us"},
+		{"cs-lines", "4097"},
+		{"cs-lines", "-1"},
+		{"cs-lines", "x"},
+		{"data", "shared"},
+		{"data", ""},
+		{"locks", "0"},
+		{"locks", "4097"},
+		{"read-ratio", "1.5"},
+		{"read-ratio", "-0.1"},
+		{"read-ratio", "nan"},
+		{"read-ratio", ""},
+		{"writers", "-1"},
+		{"writers", "x"},
+		{"hold-limit", "0"},
+		{"hold-limit", "0us"},
+		{"hold-limit", "25"},
+		{"ds", "tree"},
+		{"ds-mix", "80/10/5"},
+		{"ds-mix", "80/20"},
+		{"ds-mix", "80/10/10/0"},
+		{"ds-mix", "-10/60/50"},
+		{"ds-keys", "0"},
+		{"ds-keys", "16777217"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char want_opt[64], want_val[64];
@@ -295,7 +348,8 @@ static void test_options(void)
 		      "--%s=%s rejected, workload untouched: %s", bad[i].opt, bad[i].val, err);
 	}
 	sb_workload_default(&w);
-	sb_ok(sb_workload_set(&w, "spin", "1", err, sizeof err) == -1 && strcmp(err, "--spin: unknown workload option") == 0,
+	sb_ok(sb_workload_set(&w, "spin", "1", err, sizeof err) == -1 &&
+		      strcmp(err, "--spin: unknown workload option") == 0,
 	      "unknown option: %s", err);
 
 	/* Names. */
@@ -353,8 +407,8 @@ static void test_options(void)
 static void test_presets(void)
 {
 	static const char *const required[] = {
-		"max-contention", "short-cs", "long-cs", "false-sharing", "read-mostly",
-		"write-heavy", "hashtable", "list", "many-locks",
+		"max-contention", "short-cs",  "long-cs", "false-sharing", "read-mostly",
+		"write-heavy",    "hashtable", "list",    "many-locks",
 	};
 	char names[64][SB_WORKLOAD_PRESET_MAX];
 	char err[1024], desc[512];
@@ -376,7 +430,8 @@ static void test_presets(void)
 			continue;
 		}
 		sb_workload_describe(&w, desc, sizeof desc);
-		sb_ok(strcmp(w.name, names[i]) == 0 && w.purpose[0] && sb_workload_validate(&w, 2, err, sizeof err) == 0,
+		sb_ok(strcmp(w.name, names[i]) == 0 && w.purpose[0] &&
+			      sb_workload_validate(&w, 2, err, sizeof err) == 0,
 		      "preset %s parses and is valid with 2 threads: %s", names[i], desc);
 	}
 
@@ -690,8 +745,8 @@ static void test_list_single(void)
 		}
 	}
 	sb_ok(agree, "list: %d random push/pop/peek agree with a reference FIFO", OPS);
-	sb_ok(sb_list_check(&l, tally, desc, sizeof desc) == 0 && (uint64_t)tally == head - tail,
-	      "invariants hold: %s", desc);
+	sb_ok(sb_list_check(&l, tally, desc, sizeof desc) == 0 && (uint64_t)tally == head - tail, "invariants hold: %s",
+	      desc);
 	while (sb_list_push(&l, 0))
 		tally++;
 	sb_ok(sb_list_check(&l, tally, desc, sizeof desc) == 0 && l.length == CAP, "full list: %s", desc);

@@ -63,11 +63,34 @@ static void test_time(void)
 		const char *s;
 		int allow_zero;
 	} bad[] = {
-		{"10", 0},      {"10", 1},     {"-1us", 0},   {"-1us", 1},   {"0s", 0},      {"0ns", 0},
-		{"0.4ns", 0},   {"1.5xs", 0},  {"", 0},       {"", 1},       {"1.s", 0},     {".5s", 0},
-		{"1e3us", 0},   {"5 us", 0},   {" 5us", 0},   {"5us ", 0},   {"5US", 0},     {"1min", 0},
-		{"+5us", 0},    {"us", 0},     {"5usx", 0},   {"5sec", 0},   {"1..5s", 0},   {"-0s", 1},
-		{"18446744073709551616ns", 0}, {"18446744074s", 0}, {"18446744073.709551616s", 0}, {"0", 1},
+		{"10", 0},
+		{"10", 1},
+		{"-1us", 0},
+		{"-1us", 1},
+		{"0s", 0},
+		{"0ns", 0},
+		{"0.4ns", 0},
+		{"1.5xs", 0},
+		{"", 0},
+		{"", 1},
+		{"1.s", 0},
+		{".5s", 0},
+		{"1e3us", 0},
+		{"5 us", 0},
+		{" 5us", 0},
+		{"5us ", 0},
+		{"5US", 0},
+		{"1min", 0},
+		{"+5us", 0},
+		{"us", 0},
+		{"5usx", 0},
+		{"5sec", 0},
+		{"1..5s", 0},
+		{"-0s", 1},
+		{"18446744073709551616ns", 0},
+		{"18446744074s", 0},
+		{"18446744073.709551616s", 0},
+		{"0", 1},
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		uint64_t ns = 777;
@@ -111,10 +134,19 @@ static void test_threads(void)
 		const char *s;
 		int max_pus;
 	} bad[] = {
-		{"0", 8},     {"-1", 8},    {"abc", 8},  {"4097", 8}, {"3-1", 8},    {"1,,2", 8},   {"2x", 8},
-		{"", 8},      {"1,", 8},    {",1", 8},   {"1-", 8},   {"-", 8},      {"1-2-3", 8},  {" 1", 8},
-		{"1 ", 8},    {"max-1", 8}, {"1-4097", 8}, {"0-4", 8}, {"max", 0},   {"max", 5000}, {"maxx", 8},
-		{"MAX", 8},   {"1;2", 8},   {"+1", 8},   {"1.0", 8},  {"99999999999999999999", 8},
+		{"0", 8},      {"-1", 8},
+		{"abc", 8},    {"4097", 8},
+		{"3-1", 8},    {"1,,2", 8},
+		{"2x", 8},     {"", 8},
+		{"1,", 8},     {",1", 8},
+		{"1-", 8},     {"-", 8},
+		{"1-2-3", 8},  {" 1", 8},
+		{"1 ", 8},     {"max-1", 8},
+		{"1-4097", 8}, {"0-4", 8},
+		{"max", 0},    {"max", 5000},
+		{"maxx", 8},   {"MAX", 8},
+		{"1;2", 8},    {"+1", 8},
+		{"1.0", 8},    {"99999999999999999999", 8},
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		int out[4096], n = -1;
@@ -122,14 +154,14 @@ static void test_threads(void)
 		int same = rc == 0 && n == good[i].n;
 		for (int j = 0; same && j < n; j++)
 			same = out[j] == good[i].v[j];
-		sb_ok(same, "threads \"%s\" (max %d) -> %d values (got rc %d, n %d)", good[i].s, good[i].max_pus, good[i].n,
-		      rc, n);
+		sb_ok(same, "threads \"%s\" (max %d) -> %d values (got rc %d, n %d)", good[i].s, good[i].max_pus,
+		      good[i].n, rc, n);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int out[16] = {0}, n = -7;
 		int rc = sb_parse_thread_list(bad[i].s, bad[i].max_pus, out, 16, &n);
-		sb_ok(rc == -1 && n == -7 && out[0] == 0, "threads \"%s\" (max %d) rejected, outputs untouched", bad[i].s,
-		      bad[i].max_pus);
+		sb_ok(rc == -1 && n == -7 && out[0] == 0, "threads \"%s\" (max %d) rejected, outputs untouched",
+		      bad[i].s, bad[i].max_pus);
 	}
 	int out[4096], n = 0;
 	sb_ok(sb_parse_thread_list("1-4096", 8, out, 4096, &n) == 0 && n == 4096 && out[0] == 1 && out[4095] == 4096,
@@ -145,10 +177,12 @@ static void test_double(void)
 		const char *s;
 		double v;
 	} good[] = {
-		{"0", 0}, {"-1.5", -1.5}, {"1e3", 1000}, {".5", 0.5}, {"2.", 2}, {"+3", 3}, {"2.5E-1", 0.25}, {"1e-400", 0},
+		{"0", 0},  {"-1.5", -1.5}, {"1e3", 1000},    {".5", 0.5},
+		{"2.", 2}, {"+3", 3},      {"2.5E-1", 0.25}, {"1e-400", 0},
 	};
 	static const char *const bad[] = {
-		"", "abc", "1x", "nan", "inf", "-inf", "0x10", " 1", "1 ", "1e", "1e+", "1e400", "-", ".", "e5", "1.2.3", "--1",
+		"",   "abc", "1x",    "nan", "inf", "-inf", "0x10",  " 1",  "1 ",
+		"1e", "1e+", "1e400", "-",   ".",   "e5",   "1.2.3", "--1",
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		double v = 99;

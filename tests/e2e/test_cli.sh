@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_cli.sh - run-bench end to end: bad input, the result folder, the
 # oversubscribed queued run, signals.  Prints ok/not ok lines and closes with
-# "N passed, N failed".  Usage: tests/test_cli.sh [BUILD_DIR]
+# "N passed, N failed".  Usage: tests/e2e/test_cli.sh [BUILD_DIR]
 set -u
 B=${1:-${B:-build}}
 BIN=$B/spinbench
@@ -550,6 +550,21 @@ for var in dir(sb):
                 bad.append("%s names %s, not in %s" % (var, c, files[m.group(1)]))
 assert not bad, "; ".join(bad)
 EOF
+
+# scripts/run-tests.sh counts a test that exits non-zero after printing its
+# closing line as failed (the test's status, not tee's).
+printf '#!/bin/sh\necho "ok 1 - fine"\necho "1 passed, 0 failed"\nexit 3\n' >"$T/crash.sh"
+printf '#!/bin/sh\necho "ok 1 - fine"\necho "1 passed, 0 failed"\n' >"$T/fine.sh"
+chmod +x "$T/crash.sh" "$T/fine.sh"
+sh scripts/run-tests.sh "$T/fine.sh" >"$T/rt1" 2>&1
+rc1=$?
+sh scripts/run-tests.sh "$T/fine.sh" "$T/crash.sh" >"$T/rt2" 2>&1
+rc2=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -ne 0 ] && grep -q "exit status 3 after its closing line" "$T/rt2" && grep -q "total: 2 passed, 1 failed" "$T/rt2"; then
+	ok "run-tests.sh: a test that exits 3 after '1 passed, 0 failed' fails the run"
+else
+	nok "run-tests.sh exit status" "rc $rc1/$rc2: $(tail -3 "$T/rt2")"
+fi
 
 # The repository stands alone: no file of it reads the design material
 # beside the checkout (what the project needs is copied in, origin named).

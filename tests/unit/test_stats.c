@@ -48,8 +48,8 @@ static int near(double a, double b, double tol)
 static void test_hist_layout(void)
 {
 	int bad = 0, i;
-	sb_ok(sb_hist_nbuckets() == SB_HIST_NBUCKETS && SB_HIST_NBUCKETS == 4352,
-	      "hist: %d buckets", sb_hist_nbuckets());
+	sb_ok(sb_hist_nbuckets() == SB_HIST_NBUCKETS && SB_HIST_NBUCKETS == 4352, "hist: %d buckets",
+	      sb_hist_nbuckets());
 	sb_ok(sizeof(sb_hist_t) == 34880, "hist: sizeof(sb_hist_t) = %zu", sizeof(sb_hist_t));
 
 	/* Buckets tile [0, 2^40) contiguously, each width <= max(1, lower/128). */
@@ -62,8 +62,8 @@ static void test_hist_layout(void)
 		if (sb_hist_index(lo) != (unsigned)i || sb_hist_index(lo + w - 1) != (unsigned)i)
 			bad++;
 	}
-	sb_ok(bad == 0, "hist: buckets tile contiguously, relative width <= 1/128, index(lower/upper) round-trips (%d bad)",
-	      bad);
+	sb_ok(bad == 0,
+	      "hist: buckets tile contiguously, relative width <= 1/128, index(lower/upper) round-trips (%d bad)", bad);
 	sb_ok(sb_hist_bucket_lower(0) == 0 &&
 		      sb_hist_bucket_lower(SB_HIST_NBUCKETS - 1) + sb_hist_bucket_width(SB_HIST_NBUCKETS - 1) ==
 			      SB_HIST_LIMIT,
@@ -95,8 +95,7 @@ static void test_hist_layout(void)
 		}
 	}
 	sb_ok(bad == 0, "hist: values around each 2^k (k < 40) land in their bucket (%d bad)", bad);
-	sb_ok(sb_hist_index(SB_HIST_LIMIT) == SB_HIST_NBUCKETS - 1 &&
-		      sb_hist_index(UINT64_MAX) == SB_HIST_NBUCKETS - 1,
+	sb_ok(sb_hist_index(SB_HIST_LIMIT) == SB_HIST_NBUCKETS - 1 && sb_hist_index(UINT64_MAX) == SB_HIST_NBUCKETS - 1,
 	      "hist: values >= 2^40 clamp into the last bucket");
 }
 
@@ -224,15 +223,16 @@ static void test_hist_merge(void)
 
 	/* Empty and tiny histograms. */
 	sb_hist_init(a);
-	sb_ok(sb_hist_count(a) == 0 && sb_hist_percentile(a, 50) == 0 && sb_hist_max(a) == 0 &&
-		      sb_hist_min(a) == 0 && isnan(sb_hist_mean(a)),
+	sb_ok(sb_hist_count(a) == 0 && sb_hist_percentile(a, 50) == 0 && sb_hist_max(a) == 0 && sb_hist_min(a) == 0 &&
+		      isnan(sb_hist_mean(a)),
 	      "hist: empty gives count 0, percentile 0, min/max 0, mean NAN");
 	sb_hist_add(a, 1000);
 	sb_hist_add(a, 3000);
 	sb_hist_add(a, 5);
-	sb_ok(sb_hist_percentile(a, 50) >= 990 && sb_hist_percentile(a, 50) <= 1010 && sb_hist_percentile(a, 34) >= 990 &&
-		      sb_hist_percentile(a, 33) == 5 && sb_hist_percentile(a, 100) == 3000 &&
-		      sb_hist_percentile(a, 0) == 5 && near(sb_hist_mean(a), 4005.0 / 3, 1e-9),
+	sb_ok(sb_hist_percentile(a, 50) >= 990 && sb_hist_percentile(a, 50) <= 1010 &&
+		      sb_hist_percentile(a, 34) >= 990 && sb_hist_percentile(a, 33) == 5 &&
+		      sb_hist_percentile(a, 100) == 3000 && sb_hist_percentile(a, 0) == 5 &&
+		      near(sb_hist_mean(a), 4005.0 / 3, 1e-9),
 	      "hist: {5,1000,3000}: p33=5 p34~1000 p50~1000 p100=3000 mean=1335 (p50=%llu)",
 	      (unsigned long long)sb_hist_percentile(a, 50));
 	sb_hist_init(a);
@@ -246,8 +246,9 @@ static void test_hist_merge(void)
 	for (int i = 1; i <= 1000; i++)
 		sb_hist_add(a, (uint64_t)i);
 	sb_ok(sb_hist_percentile(a, 99.9) == 997 && sb_hist_percentile(a, 99.95) == 1000 &&
-		      sb_hist_percentile(a, 50) == 500 && sb_hist_percentile(a, 0.1) == 1 && sb_hist_percentile(a, 0.11) == 2 &&
-		      sb_hist_percentile(a, 25.5) == 255 && sb_hist_percentile(a, 25.6) == 256,
+		      sb_hist_percentile(a, 50) == 500 && sb_hist_percentile(a, 0.1) == 1 &&
+		      sb_hist_percentile(a, 0.11) == 2 && sb_hist_percentile(a, 25.5) == 255 &&
+		      sb_hist_percentile(a, 25.6) == 256,
 	      "hist: 1..1000: p99.9=997 (bucket of 999) p99.95=1000 p50=500 p0.1=1 p0.11=2 p25.5=255 p25.6=256 (got %llu)",
 	      (unsigned long long)sb_hist_percentile(a, 99.9));
 	{
@@ -290,7 +291,8 @@ static void test_fairness(void)
 	sb_ok(near(sb_min_max_ratio(inc4, 4), 0.25, 1e-12), "min/max {1,2,3,4} = 0.25");
 	sb_ok(near(sb_min_max_ratio(eq3, 3), 1.0, 0) && near(sb_min_max_ratio(one4, 4), 0.0, 0),
 	      "min/max {3,3,3} = 1, {1,0,0,0} = 0");
-	sb_ok(isnan(sb_min_max_ratio(zero3, 3)) && isnan(sb_min_max_ratio(eq4, 0)), "min/max: max 0 -> NAN, n=0 -> NAN");
+	sb_ok(isnan(sb_min_max_ratio(zero3, 3)) && isnan(sb_min_max_ratio(eq4, 0)),
+	      "min/max: max 0 -> NAN, n=0 -> NAN");
 
 	sb_ok(near(sb_fairness_factor(five4, 4), 0.5, 1e-15), "fairness factor {5,5,5,5} = 0.5");
 	sb_ok(near(sb_fairness_factor(ten4, 4), 1.0, 1e-15), "fairness factor {10,0,0,0} = 1");
@@ -327,8 +329,7 @@ static void test_summaries(void)
 	      "median {3,1,2}=2 {4,1,3,2}=2.5 {42}=42");
 	sb_ok(a[0] == 3 && a[1] == 1 && a[2] == 2 && b[0] == 4, "median leaves its input unsorted");
 	sb_ok(isnan(sb_median_d(a, 0)), "median n=0 -> NAN");
-	sb_ok(sb_quartiles_d(c, 5, &q1, &q2, &q3) == 0 && q1 == 2 && q2 == 3 && q3 == 4,
-	      "quartiles {1..5}: 2 3 4");
+	sb_ok(sb_quartiles_d(c, 5, &q1, &q2, &q3) == 0 && q1 == 2 && q2 == 3 && q3 == 4, "quartiles {1..5}: 2 3 4");
 	sb_ok(sb_quartiles_d(b, 4, &q1, &q2, &q3) == 0 && near(q1, 1.75, 1e-12) && q2 == 2.5 && near(q3, 3.25, 1e-12),
 	      "quartiles {1..4}: 1.75 2.5 3.25 (type 7), IQR 1.5");
 	sb_ok(sb_quartiles_d(one, 1, &q1, NULL, &q3) == 0 && q1 == 42 && q3 == 42, "quartiles {42}: 42 42");
@@ -349,15 +350,14 @@ static void test_classify(void)
 	/* A scripted run of one exclusive lock: each acquisition reads the
 	 * record the previous release wrote. */
 	static const acq_event_t ev[] = {
-		{1, 10, 10, 20, SB_ACQ_IDLE},      /* first ever: nothing released */
-		{1, 25, 25, 30, SB_ACQ_REACQUIRE}, /* same owner again */
-		{2, 28, 35, 50, SB_ACQ_HANDOFF},   /* waited from 28, released 30: 5 */
-		{3, 40, 52, 60, SB_ACQ_HANDOFF},   /* waited from 40, released 50: 2 */
-		{4, 70, 70, 80, SB_ACQ_IDLE},      /* arrived after the release */
-		{4, 85, 85, 90, SB_ACQ_REACQUIRE},
-		{1, 90, 91, 100, SB_ACQ_IDLE},     /* arrival == release: free */
-		{1, 99, 101, 110, SB_ACQ_REACQUIRE}, /* same owner beats timestamps */
-		{3, 105, 112, 120, SB_ACQ_HANDOFF},  /* waited from 105: 2 */
+		{1, 10, 10, 20, SB_ACQ_IDLE},                                       /* first ever: nothing released */
+		{1, 25, 25, 30, SB_ACQ_REACQUIRE},                                  /* same owner again */
+		{2, 28, 35, 50, SB_ACQ_HANDOFF},                                    /* waited from 28, released 30: 5 */
+		{3, 40, 52, 60, SB_ACQ_HANDOFF},                                    /* waited from 40, released 50: 2 */
+		{4, 70, 70, 80, SB_ACQ_IDLE},                                       /* arrived after the release */
+		{4, 85, 85, 90, SB_ACQ_REACQUIRE},   {1, 90, 91, 100, SB_ACQ_IDLE}, /* arrival == release: free */
+		{1, 99, 101, 110, SB_ACQ_REACQUIRE},                                /* same owner beats timestamps */
+		{3, 105, 112, 120, SB_ACQ_HANDOFF},                                 /* waited from 105: 2 */
 		{2, 130, 130, 140, SB_ACQ_IDLE},
 	};
 	int cnt[SB_ACQ_NKINDS] = {0}, bad = 0;
@@ -397,7 +397,8 @@ static void test_classify(void)
 		      sb_classify(&four, 5, 0, 1000, &f, &r, &fr) == SB_ACQ_IDLE &&
 		      sb_classify(&four, 5, 0, 1001, &f, &r, &fr) == SB_ACQ_IDLE,
 	      "classify: reacquire / handoff (999<1000) / idle at == and after");
-	sb_ok(strcmp(sb_acq_kind_name(SB_ACQ_HANDOFF), "handoff") == 0 && strcmp(sb_acq_kind_name(SB_ACQ_IDLE), "idle") == 0 &&
+	sb_ok(strcmp(sb_acq_kind_name(SB_ACQ_HANDOFF), "handoff") == 0 &&
+		      strcmp(sb_acq_kind_name(SB_ACQ_IDLE), "idle") == 0 &&
 		      strcmp(sb_acq_kind_name(SB_ACQ_JOIN), "join") == 0,
 	      "classify: kind names");
 }
@@ -422,29 +423,29 @@ typedef struct {
 static void test_classify_rw(void)
 {
 	static const rw_event_t ev[] = {
-		{EV_ACQ, 1, 0, 10, 10, SB_ACQ_IDLE, 0},     /* W1: nothing released yet */
+		{EV_ACQ, 1, 0, 10, 10, SB_ACQ_IDLE, 0}, /* W1: nothing released yet */
 		{EV_REL, 1, 0, 0, 20, 0, 0},
-		{EV_ACQ, 2, 1, 15, 22, SB_ACQ_HANDOFF, 1},  /* R2 waited for W1: writer -> reader, 2 */
-		{EV_ACQ, 3, 1, 18, 23, SB_ACQ_HANDOFF, 1},  /* R3 too (a batch of readers), 3 */
-		{EV_ACQ, 4, 1, 24, 24, SB_ACQ_JOIN, 0},     /* R4 comes in beside them */
+		{EV_ACQ, 2, 1, 15, 22, SB_ACQ_HANDOFF, 1}, /* R2 waited for W1: writer -> reader, 2 */
+		{EV_ACQ, 3, 1, 18, 23, SB_ACQ_HANDOFF, 1}, /* R3 too (a batch of readers), 3 */
+		{EV_ACQ, 4, 1, 24, 24, SB_ACQ_JOIN, 0},    /* R4 comes in beside them */
 		{EV_REL, 2, 1, 0, 30, 0, 0},
 		{EV_REL, 3, 1, 0, 31, 0, 0},
 		{EV_REL, 4, 1, 0, 35, 0, 0},
-		{EV_ACQ, 1, 0, 25, 36, SB_ACQ_HANDOFF, 0},  /* W1 waited for the readers: readers -> writer, 1 */
+		{EV_ACQ, 1, 0, 25, 36, SB_ACQ_HANDOFF, 0}, /* W1 waited for the readers: readers -> writer, 1 */
 		{EV_REL, 1, 0, 0, 40, 0, 0},
 		{EV_ACQ, 1, 0, 41, 41, SB_ACQ_REACQUIRE, 0}, /* W1 again */
 		{EV_REL, 1, 0, 0, 45, 0, 0},
-		{EV_ACQ, 2, 1, 50, 50, SB_ACQ_IDLE, 0},     /* free when R2 came */
+		{EV_ACQ, 2, 1, 50, 50, SB_ACQ_IDLE, 0}, /* free when R2 came */
 		{EV_REL, 2, 1, 0, 55, 0, 0},
 		{EV_ACQ, 2, 1, 60, 60, SB_ACQ_REACQUIRE, 0}, /* R2 again: its own release was the latest */
-		{EV_ACQ, 3, 1, 58, 61, SB_ACQ_JOIN, 0},     /* R3 beside R2 */
+		{EV_ACQ, 3, 1, 58, 61, SB_ACQ_JOIN, 0},      /* R3 beside R2 */
 		{EV_REL, 2, 1, 0, 65, 0, 0},
 		{EV_REL, 3, 1, 0, 66, 0, 0},
-		{EV_ACQ, 4, 0, 70, 70, SB_ACQ_IDLE, 0},     /* W4: the readers left before it came */
+		{EV_ACQ, 4, 0, 70, 70, SB_ACQ_IDLE, 0}, /* W4: the readers left before it came */
 		{EV_REL, 4, 0, 0, 80, 0, 0},
-		{EV_ACQ, 3, 1, 79, 80, SB_ACQ_HANDOFF, 1},  /* R3 waited for W4; latency 0: counted, not histogrammed */
+		{EV_ACQ, 3, 1, 79, 80, SB_ACQ_HANDOFF, 1}, /* R3 waited for W4; latency 0: counted, not histogrammed */
 		{EV_REL, 3, 1, 0, 85, 0, 0},
-		{EV_ACQ, 2, 1, 84, 86, SB_ACQ_JOIN, 0},     /* R2 came while R3 was still inside */
+		{EV_ACQ, 2, 1, 84, 86, SB_ACQ_JOIN, 0}, /* R2 came while R3 was still inside */
 	};
 	const uint64_t base = 5;
 	sb_acq_seen_t seen = {0, 0, 0, 0, 0};
@@ -518,8 +519,8 @@ static void test_handoff_add(void)
 	int a = sb_handoff_add(h, &nonpos, 1000, 1200, 0.5, &lat); /* owned before the release: negative */
 	int b = sb_handoff_add(h, &nonpos, 1200, 1200, 0.5, &lat); /* the same tick: zero */
 	int c = sb_handoff_add(h, &nonpos, 1300, 1200, 0.5, &lat); /* 100 ticks = 50 ns */
-	sb_ok(a == 0 && b == 0 && c == 1 && nonpos == 2, "handoff_add: a negative and a zero latency are counted (%llu)",
-	      (unsigned long long)nonpos);
+	sb_ok(a == 0 && b == 0 && c == 1 && nonpos == 2,
+	      "handoff_add: a negative and a zero latency are counted (%llu)", (unsigned long long)nonpos);
 	sb_ok(sb_hist_count(h) == 1 && sb_hist_min(h) == 50 && lat == 50 && sb_hist_bucket_count(h, 0) == 0,
 	      "handoff_add: only the 50 ns one is in the histogram, and nothing in its 0 bucket");
 	free(h);
@@ -619,11 +620,11 @@ static void test_clock(void)
 	      ci.ticks_per_sec / 1e9);
 	sb_diag("clock: invariant %d (cpuid %d, constant_tsc %d, nonstop_tsc %d, hypervisor %d), spread %.2e, "
 		"read %.1f ns",
-		ci.invariant, ci.cpuid_invariant, ci.cpuinfo_constant, ci.cpuinfo_nonstop, ci.hypervisor, ci.calib_spread,
-		ci.read_cost_ns);
+		ci.invariant, ci.cpuid_invariant, ci.cpuinfo_constant, ci.cpuinfo_nonstop, ci.hypervisor,
+		ci.calib_spread, ci.read_cost_ns);
 #if defined(__x86_64__) || defined(__i386__)
-	sb_ok(strcmp(ci.source, "tsc") == 0 &&
-		      ci.invariant == (ci.cpuid_invariant == 1 || (ci.cpuinfo_constant == 1 && ci.cpuinfo_nonstop == 1)),
+	sb_ok(strcmp(ci.source, "tsc") == 0 && ci.invariant == (ci.cpuid_invariant == 1 ||
+								(ci.cpuinfo_constant == 1 && ci.cpuinfo_nonstop == 1)),
 	      "clock: x86 source is tsc, invariant flag = cpuid bit or constant+nonstop");
 #elif defined(__aarch64__)
 	sb_ok(strcmp(ci.source, "cntvct") == 0 && ci.invariant, "clock: aarch64 source is cntvct");

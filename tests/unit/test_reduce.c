@@ -114,25 +114,30 @@ static void test_reduce_plain(sb_topo_t *topo)
 	uint64_t ho0[] = {100, 110, 120, 130, 140}, ho1[] = {200, 210, 220, 230, 240, 250};
 	f.w[0].acq_measured = 600;
 	f.w[1].acq_measured = 400;
-	f.w[0].t = (sb_timed_t){.acq = 300, .sampled = 10, .kind = {[SB_ACQ_IDLE] = 1, [SB_ACQ_REACQUIRE] = 3, [SB_ACQ_HANDOFF] = 6},
-				 .ho_w = 6, .nonpositive = 1};
-	f.w[1].t = (sb_timed_t){.acq = 200, .sampled = 8, .kind = {[SB_ACQ_IDLE] = 1, [SB_ACQ_REACQUIRE] = 1, [SB_ACQ_HANDOFF] = 6},
-				 .ho_w = 6};
+	f.w[0].t = (sb_timed_t){.acq = 300,
+				.sampled = 10,
+				.kind = {[SB_ACQ_IDLE] = 1, [SB_ACQ_REACQUIRE] = 3, [SB_ACQ_HANDOFF] = 6},
+				.ho_w = 6,
+				.nonpositive = 1};
+	f.w[1].t = (sb_timed_t){.acq = 200,
+				.sampled = 8,
+				.kind = {[SB_ACQ_IDLE] = 1, [SB_ACQ_REACQUIRE] = 1, [SB_ACQ_HANDOFF] = 6},
+				.ho_w = 6};
 	free(f.w[0].h_ho_w);
 	free(f.w[1].h_ho_w);
 	f.w[0].h_ho_w = hist_of(ho0, 5);
 	f.w[1].h_ho_w = hist_of(ho1, 6);
 	f.w[0].writes_total = 1500;
 	f.w[1].writes_total = 1000;
-	f.g->word = 2500; /* the counter agrees: no lost update */
+	f.g->word = 2500;              /* the counter agrees: no lost update */
 	f.w[0].runq_delay_ns = 100000; /* 0.1 ms of a 100 ms window: not preempted */
 	f.w[1].runq_delay_ns = 200000;
 
 	reduce_as(&f, ticket, &r);
 	sb_ok(r.acquisitions == 1000 && fabs(r.throughput - 10000.0) < 1e-6, "throughput = 1000 / 0.1 s (%.1f)",
 	      r.throughput);
-	sb_ok(r.timed_phase_acq == 500 && fabs(r.timed_ops_s - 10000.0) < 1e-6,
-	      "timed_ops_s = 500 / 0.05 s (%.1f)", r.timed_ops_s);
+	sb_ok(r.timed_phase_acq == 500 && fabs(r.timed_ops_s - 10000.0) < 1e-6, "timed_ops_s = 500 / 0.05 s (%.1f)",
+	      r.timed_ops_s);
 	sb_ok(r.timed_acq == 18 && r.handoffs == 12 && r.reacquires == 4 && r.idle == 2 && r.joins == 0 &&
 		      r.timed_acq == r.handoffs + r.reacquires + r.idle + r.joins,
 	      "timed 18 = handoffs 12 + reacquires 4 + idle 2");
@@ -166,11 +171,13 @@ static void test_preempted_rule(void)
 	/* 0.2 s window, 2 threads, 2 PUs */
 	sb_ok(!sb_preempted(1999999, 0, 2, 0.0, 0.2, 2), "runq 1.99 ms of 200 ms: not preempted");
 	sb_ok(sb_preempted(2000001, 0, 2, 0.0, 0.2, 2), "runq 2.0 ms of 200 ms: preempted");
-	sb_ok(!sb_preempted(0, 100, 2, 3.9, 0.2, 2), "steal 3.9 ms of 400 CPU-ms, no runq: not preempted (switches ignored)");
+	sb_ok(!sb_preempted(0, 100, 2, 3.9, 0.2, 2),
+	      "steal 3.9 ms of 400 CPU-ms, no runq: not preempted (switches ignored)");
 	sb_ok(sb_preempted(0, 0, 2, 4.1, 0.2, 2) == SB_PRE_STEAL, "steal 4.1 ms of 400 CPU-ms: preempted, by steal");
 	sb_ok(sb_preempted(3000000, 0, 2, 4.1, 0.2, 2) == (SB_PRE_STEAL | SB_PRE_RUNQ),
 	      "steal and run queue: both rules named");
-	sb_ok(!sb_preempted(UINT64_MAX, 19, 2, NAN, 0.2, 2) && sb_preempted(UINT64_MAX, 20, 2, NAN, 0.2, 2) == SB_PRE_CSW,
+	sb_ok(!sb_preempted(UINT64_MAX, 19, 2, NAN, 0.2, 2) &&
+		      sb_preempted(UINT64_MAX, 20, 2, NAN, 0.2, 2) == SB_PRE_CSW,
 	      "no schedstat: 50 involuntary switches per thread-second stand in (20 for 2 x 0.2 s)");
 }
 

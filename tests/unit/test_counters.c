@@ -139,8 +139,7 @@ static void test_no_pmu_child(void)
 	sb_ok(vl1 && !strcmp(vl1, "-1"), "no PMU: PAPI_L1_DCM value is -1 (NA), not 0");
 	sb_ok(vsp && !strcmp(vsp, "123"), "no PMU: spins over the window read through PAPI = 123 (got %s)",
 	      vsp ? vsp : "?");
-	sb_ok(vac && !strcmp(vac, "4567"), "no PMU: acquisitions read through PAPI = 4567 (got %s)",
-	      vac ? vac : "?");
+	sb_ok(vac && !strcmp(vac, "4567"), "no PMU: acquisitions read through PAPI = 4567 (got %s)", vac ? vac : "?");
 }
 
 /* ------------------------------------------------------------------ */
@@ -204,8 +203,7 @@ static void test_threads(void)
 	int rc = sb_counters_setup("acquisitions, spins,handoffs,PAPI_TOT_CYC,PAPI_L1_DCM,sde:::spinbench::spins", err,
 				   sizeof(err));
 	sb_ok(rc >= 0, "setup with software and hardware events: rc=%d %s", rc, err);
-	sb_ok(sb_counters_n() == 5, "the duplicate (spins by its full name) is dropped: %d counters",
-	      sb_counters_n());
+	sb_ok(sb_counters_n() == 5, "the duplicate (spins by its full name) is dropped: %d counters", sb_counters_n());
 	int ia = idx_of("acquisitions"), is = idx_of("spins"), ih = idx_of("handoffs");
 	int ic = idx_of("PAPI_TOT_CYC"), il = idx_of("PAPI_L1_DCM");
 	sb_ok(ia == 0 && is == 1 && ih == 2 && ic == 3 && il == 4, "counters keep the order given");
@@ -234,8 +232,8 @@ static void test_threads(void)
 			const long long *v = a[i].v[w];
 			sb_ok(a[i].start_rc[w] == 0 && a[i].stop_rc[w] == 0, "thread %d window %d: start and stop", i,
 			      w);
-			sb_ok(a[i].zero_after_start[w] == 0, "thread %d window %d: start zeroes the harness counters", i,
-			      w);
+			sb_ok(a[i].zero_after_start[w] == 0, "thread %d window %d: start zeroes the harness counters",
+			      i, w);
 			sb_ok(v[ia] == want_acq(i, w), "thread %d window %d: acquisitions through PAPI %lld == %lld", i,
 			      w, v[ia], want_acq(i, w));
 			sb_ok(v[ih] == want_hand(i, w), "thread %d window %d: handoffs through PAPI %lld == %lld", i, w,
@@ -250,8 +248,8 @@ static void test_threads(void)
 					sb_ok(v[k] >= 0, "thread %d window %d: %s available, value %lld >= 0", i, w,
 					      sb_counter_name(k), v[k]);
 				else
-					sb_ok(v[k] == -1, "thread %d window %d: %s unavailable, value -1 (NA), not 0", i,
-					      w, sb_counter_name(k));
+					sb_ok(v[k] == -1, "thread %d window %d: %s unavailable, value -1 (NA), not 0",
+					      i, w, sb_counter_name(k));
 			}
 		}
 	}
@@ -307,7 +305,7 @@ static void test_parse(void)
 
 	rc = sb_counters_setup("default", err, sizeof(err));
 	sb_ok(rc >= 0 && sb_counters_n() == 8, "default parses: rc=%d, %d counters", rc, sb_counters_n());
-	static const char *const dflt[] = {"PAPI_L1_DCM", NULL,	   "PAPI_L3_TCM", "PAPI_TOT_CYC",
+	static const char *const dflt[] = {"PAPI_L1_DCM",  NULL,    "PAPI_L3_TCM",  "PAPI_TOT_CYC",
 					   "PAPI_TOT_INS", "spins", "acquisitions", "handoffs"};
 	int names_ok = sb_counters_n() == 8;
 	for (int i = 0; names_ok && i < 8; i++)

@@ -82,7 +82,7 @@ typedef int (*check_fn)(const sb_lock_desc_t *d, int arg, uint32_t arg2);
  * failure, or a figure a passing check reports); *secs is the wall time.
  */
 static inline enum outcome run_child(const sb_lock_desc_t *d, check_fn fn, int arg, uint32_t arg2, unsigned limit,
-			      char *buf, size_t buflen, double *secs)
+				     char *buf, size_t buflen, double *secs)
 {
 	int pfd[2];
 	struct timespec t0, t1;
@@ -132,7 +132,8 @@ static inline enum outcome run_child(const sb_lock_desc_t *d, check_fn fn, int a
 }
 
 /* Run one check under the watchdog and report ok / not ok. */
-static inline void run_check(const sb_lock_desc_t *d, const char *what, check_fn fn, int arg, uint32_t arg2, unsigned limit)
+static inline void run_check(const sb_lock_desc_t *d, const char *what, check_fn fn, int arg, uint32_t arg2,
+			     unsigned limit)
 {
 	char buf[sizeof(reason)];
 	double secs;
