@@ -241,6 +241,38 @@ static inline void rrec_publish(sb_rw_rec_t *r, uint64_t rec)
 		;
 }
 
+/* The critical section's work on the protected data: the cs-lines, read or
+ * written, and the data structure's operation. */
+static inline __attribute__((always_inline)) void cs_work(const sb_bench_t *b, sb_inst_t *in, sb_worker_t *w,
+							  gen_state_t *st, unsigned ii, bool rd, sb_ds_op_t op,
+							  uint32_t key)
+{
+	if (b->cs_lines) {
+		if (rd)
+			st->sink += *in->line0 + sb_lines_read(in->rest, b->cs_lines - 1);
+		else {
+			*in->line0 = *in->line0 + 1;
+			sb_lines_write(in->rest, b->cs_lines - 1);
+		}
+	}
+	if (b->ds == SB_DS_HASHTABLE) {
+		if (op == SB_DS_OP_LOOKUP)
+			st->sink += sb_ht_lookup(in->ht, key);
+		else if (op == SB_DS_OP_INSERT)
+			w->tally[ii] += sb_ht_insert(in->ht, key);
+		else
+			w->tally[ii] -= sb_ht_delete(in->ht, key);
+	} else if (b->ds == SB_DS_LIST) {
+		uint64_t v;
+		if (op == SB_DS_OP_LOOKUP)
+			st->sink += sb_list_peek(in->list, &v);
+		else if (op == SB_DS_OP_INSERT)
+			w->tally[ii] += sb_list_push(in->list, key);
+		else
+			w->tally[ii] -= sb_list_pop(in->list, &v);
+	}
+}
+
 enum { GEN_UNTIMED, GEN_RECORD, GEN_SAMPLED };
 
 /*
@@ -294,30 +326,7 @@ static inline __attribute__((always_inline)) void gen_op(sb_bench_t *b, node_t *
 		if (b->rw_reads)
 			r_rec = atomic_load_explicit(&in->rw->rel, memory_order_relaxed);
 	}
-	if (b->cs_lines) {
-		if (rd)
-			st->sink += *in->line0 + sb_lines_read(in->rest, b->cs_lines - 1);
-		else {
-			*in->line0 = *in->line0 + 1;
-			sb_lines_write(in->rest, b->cs_lines - 1);
-		}
-	}
-	if (b->ds == SB_DS_HASHTABLE) {
-		if (op == SB_DS_OP_LOOKUP)
-			st->sink += sb_ht_lookup(in->ht, key);
-		else if (op == SB_DS_OP_INSERT)
-			w->tally[ii] += sb_ht_insert(in->ht, key);
-		else
-			w->tally[ii] -= sb_ht_delete(in->ht, key);
-	} else if (b->ds == SB_DS_LIST) {
-		uint64_t v;
-		if (op == SB_DS_OP_LOOKUP)
-			st->sink += sb_list_peek(in->list, &v);
-		else if (op == SB_DS_OP_INSERT)
-			w->tally[ii] += sb_list_push(in->list, key);
-		else
-			w->tally[ii] -= sb_list_pop(in->list, &v);
-	}
+	cs_work(b, in, w, st, ii, rd, op, key);
 	sb_delay_for(&b->delay, b->cs_ticks);
 	uint64_t t_rel = 0;
 	if (shared) {
