@@ -52,6 +52,7 @@
 
 #include "arch.h"
 #include "counters.h"
+#include "parse.h"
 
 _Thread_local long long sb_sde_acquisitions, sb_sde_handoffs;
 static _Thread_local unsigned long spins_at_start;
@@ -648,30 +649,16 @@ const char *sb_counter_reason(int i)
 /* Listing and meta.json                                               */
 /* ------------------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 void sb_counters_json(FILE *f)
 {
 	fputc('[', f);
 	for (int i = 0; i < g_n; i++) {
 		fputs(i ? ", {\"name\": " : "{\"name\": ", f);
-		json_str(f, g_ctr[i].stem);
+		sb_json_str(f, g_ctr[i].stem);
 		fputs(", \"event\": ", f);
-		json_str(f, g_ctr[i].event);
+		sb_json_str(f, g_ctr[i].event);
 		fprintf(f, ", \"available\": %s, \"reason\": ", g_ctr[i].available ? "true" : "false");
-		json_str(f, g_ctr[i].available ? "" : g_ctr[i].reason);
+		sb_json_str(f, g_ctr[i].available ? "" : g_ctr[i].reason);
 		fputc('}', f);
 	}
 	fputc(']', f);

@@ -12,6 +12,7 @@
 #define SPINBENCH_HARNESS_PARSE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* The most threads a run takes: thread lists, --writers, and the guard's
@@ -53,6 +54,10 @@ int sb_parse_time_ns(const char *s, uint64_t *ns, int allow_zero);
  * distinct values is an error.  Example: "1,2,4-8,16" -> 1 2 4 5 6 7 8 16.
  */
 int sb_parse_thread_list(const char *s, int max_pus, int *out, int cap, int *n);
+
+/* Write s to f as a JSON string literal: quoted, with '"', '\\' and control
+ * characters escaped. */
+void sb_json_str(FILE *f, const char *s);
 
 /* p, or (p NULL: out of memory) one line on stderr and exit 1: for the
  * harness's set-up, where nothing sensible is left to do without memory. */

@@ -35,21 +35,6 @@ const char *sb_build_flags(void)
 	return SB_BUILD_CFLAGS;
 }
 
-void sb_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* Open dir/name.tmp for writing. */
 static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t tmplen)
 {

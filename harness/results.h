@@ -45,7 +45,4 @@ int sb_results_write(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *m
 const char *sb_build_commit(void);
 const char *sb_build_flags(void);
 
-/* Write a JSON string literal (quoted, escaped). */
-void sb_json_str(FILE *f, const char *s);
-
 #endif
