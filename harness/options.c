@@ -38,7 +38,7 @@ void sb_usage(FILE *f)
 	      "  --timed=TIME       latency phase after it (default: half the duration; 0: none, every\n"
 	      "                     latency column NA)\n"
 	      "  --repeat=N|auto    repetitions of each configuration (default auto: 3 to 15, until the\n"
-	      "                     95%% interval of the median throughput is within +-5%%)\n"
+	      "                     95% interval of the median throughput is within +-5%)\n"
 	      "  --sched=fifo|other workers under SCHED_FIFO (needs root or CAP_SYS_NICE; threads <= PUs)\n"
 	      "  --placement=P      cores (default), compact, scatter, node:N, cpus:LIST\n"
 	      "  --lock-node=N      NUMA node of the lock and its data (default: thread 0's)\n"

@@ -193,6 +193,11 @@ static int drive_phases(runner_t *R, sb_rep_t *r)
 	atomic_store_explicit(&b->phase, SB_PH_WARMUP, memory_order_release);
 	if (nap(o->warmup_ns) != 0)
 		return -3;
+	/* Each worker's run-queue wait over the window: from here (the runner's
+	 * read) to the worker's own read at the window's end edge, taken when it
+	 * runs again (see sb_worker_runq_ns). */
+	for (int i = 0; i < threads; i++)
+		b->w[i].runq0 = sb_worker_runq_ns(&b->w[i]);
 	uint64_t st0 = read_steal_ticks();
 	uint64_t m0 = sb_now_ns();
 	atomic_store_explicit(&b->phase, SB_PH_MEASURE, memory_order_relaxed);
@@ -328,8 +333,13 @@ int sb_run_rep(sb_runctx_t *ctx, const sb_lock_desc_t *lock, int threads, int re
 		rc = -2;
 		goto watchdog;
 	}
-	for (int i = 0; i < threads; i++)
+	for (int i = 0; i < threads; i++) {
 		pthread_join(R.th[i], NULL);
+		sb_worker_t *w = &R.b.w[i];
+		w->runq_delay_ns = w->runq1 == UINT64_MAX || w->runq0 == UINT64_MAX || w->runq1 < w->runq0
+					   ? UINT64_MAX
+					   : w->runq1 - w->runq0;
+	}
 	atomic_store_explicit(&sb_spin_drain, 0, memory_order_relaxed);
 	if (rc == 0)
 		sb_rep_reduce(&R.b, ctx, r);

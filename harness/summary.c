@@ -140,7 +140,10 @@ void sb_print_summary(const sb_opts_t *o, const sb_cfg_t *cfgs, const sb_cfg_sta
 #undef NOTE
 		char tp[32];
 		fmt_rate(tp, sizeof(tp), s->tput);
-		printf("%-14s %7d %10s %7.3f %9s %9s", cfgs[c].lock->name, cfgs[c].threads, tp, s->jain, p50, p99);
+		char jn[16] = "NA"; /* no acquisition in the window: Jain's index is 0/0 */
+		if (!isnan(s->jain))
+			snprintf(jn, sizeof(jn), "%.3f", s->jain);
+		printf("%-14s %7d %10s %7s %9s %9s", cfgs[c].lock->name, cfgs[c].threads, tp, jn, p50, p99);
 		if (rw) {
 			char r50[32], w50[32];
 			fmt_ns(r50, sizeof(r50), s->rd_p50);

@@ -10,14 +10,27 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "topo.h"
 
-/* This thread's run-queue wait so far (/proc/thread-self/schedstat), ns, or UINT64_MAX. */
-static uint64_t read_runq_ns(void)
+/*
+ * A worker's run-queue wait so far, ns (/proc/self/task/TID/schedstat, its
+ * second field), or UINT64_MAX where the kernel does not keep it.  The
+ * kernel adds a wait to it only when the wait ends, as the task gets its PU
+ * back.  So the window's wait is taken from the runner's read just before
+ * the window starts to the worker's own read at its end edge (it is running
+ * then: every wait so far is counted).  A worker kept off its PU for the
+ * whole window, which sees neither edge in time, is counted too; a wait that
+ * began before the window or ended after it counts whole (the rule errs
+ * towards flagging).
+ */
+uint64_t sb_worker_runq_ns(const sb_worker_t *w)
 {
-	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", w->os_tid);
+	FILE *f = fopen(path, "r");
 	unsigned long long run, wait;
 	if (!f)
 		return UINT64_MAX;
@@ -31,6 +44,7 @@ void sb_worker_begin(sb_bench_t *b, unsigned tid)
 	sb_worker_t *w = &b->w[tid];
 	char err[160];
 
+	w->os_tid = (int)gettid(); /* for the runner's schedstat reads */
 	w->bind_ok = sb_topo_bind_self(b->topo, w->pu, err, sizeof(err)) == 0;
 	if (!w->bind_ok)
 		snprintf(w->bind_err, sizeof(w->bind_err), "%s", err);
@@ -79,16 +93,13 @@ void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 	struct rusage ru;
 	sb_worker_t *w = &b->w[tid], *c = w;
 	long long v[SB_CTR_MAX];
-	uint64_t rq;
 	int h;
 
 	switch (e) {
 	case SB_WINDOW_START:
-		rq = read_runq_ns();
 		getrusage(RUSAGE_THREAD, &ru);
 		c->ivcsw0 = ru.ru_nivcsw;
 		c->vcsw0 = ru.ru_nvcsw;
-		c->runq0 = rq;
 		if (c->ct)
 			sb_counters_start(c->ct);
 		break;
@@ -101,11 +112,10 @@ void sb_worker_edge(sb_bench_t *b, unsigned tid, enum sb_edge e)
 				fprintf(stderr,
 					"run-bench: warning: thread %u: PAPI_stop failed; its counters are NA\n", tid);
 		}
-		rq = read_runq_ns();
+		w->runq1 = sb_worker_runq_ns(w);
 		getrusage(RUSAGE_THREAD, &ru);
 		w->invol_csw = ru.ru_nivcsw - c->ivcsw0;
 		w->vol_csw = ru.ru_nvcsw - c->vcsw0;
-		w->runq_delay_ns = (rq == UINT64_MAX || c->runq0 == UINT64_MAX) ? UINT64_MAX : rq - c->runq0;
 		break;
 	case SB_TIMED_START:
 		if (c->ct && sb_counters_handoffs() >= 0)
