@@ -116,9 +116,9 @@ typedef struct sb_worker {
 	long long ctr[SB_CTR_MAX]; /* PAPI counters over the window (handoffs: the timed phase); -1 = NA */
 	/* the edges' baselines (worker.c) */
 	long ivcsw0, vcsw0;
-	uint64_t runq0; /* run-queue wait: the runner's read before the window */
-	uint64_t runq1; /* and the worker's at its end edge (worker.c) */
-	int os_tid;     /* the kernel's thread id, for the runner's schedstat reads */
+	uint64_t runq0;      /* run-queue wait: the runner's read before the window */
+	uint64_t runq1;      /* and the worker's at its end edge (worker.c) */
+	int os_tid;          /* the kernel's thread id, for the runner's schedstat reads */
 	sb_ctr_thread_t *ct; /* this thread's PAPI event set, or NULL */
 	/* workloads (the general loop) */
 	uint64_t reads_measured, writes_measured; /* in the window */
@@ -171,7 +171,7 @@ typedef struct sb_bench {
 /* The workers' runtime (worker.c), called by the stamped worker outside its
  * measured loops. */
 void sb_worker_begin(sb_bench_t *b, unsigned tid); /* bind, verify, counters, announce ready */
-uint64_t sb_worker_runq_ns(const sb_worker_t *w);    /* its run-queue wait so far, or UINT64_MAX */
+uint64_t sb_worker_runq_ns(const sb_worker_t *w);  /* its run-queue wait so far, or UINT64_MAX */
 enum sb_edge { SB_WINDOW_START, SB_WINDOW_END, SB_TIMED_START, SB_TIMED_END };
 /* At each edge of the measured window and the timed phase: rusage, schedstat,
  * PAPI start/stop.  At SB_WINDOW_END w->acq_measured is already set, at
