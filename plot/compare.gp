@@ -11,16 +11,17 @@
 #   logx      1 for a log2 x axis with a tic at each power of two (default 0)
 load "common.gp"
 nf = words(folders); nl = words(names)
-if (exists("logy") && logy) { set logscale y 10; set format y "10^{%T}" } else { set format y "%.1s%c" }
-if (exists("logx") && logx) { set logscale x 2; set xtics 2 }
-set yrange [ymin:ymax]
 # One x value in all the panels (one thread count in common): widen by hand,
-# or gnuplot finds the x range invalid.
+# or gnuplot finds the x range invalid.  (stats filters by the ranges set:
+# it comes before them.)
 stats data using 1 nooutput
 if (STATS_min == STATS_max) {
     if (exists("logx") && logx || STATS_min > 0) { set xrange [STATS_min/2.0:STATS_max*2.0] } \
     else { set xrange [STATS_min-1:STATS_max+1] }
 }
+if (exists("logy") && logy) { set logscale y 10; set format y "10^{%T}" } else { set format y "%.1s%c" }
+if (exists("logx") && logx) { set logscale x 2; set xtics 2 }
+set yrange [ymin:ymax]
 set offsets graph 0.05, graph 0.05, 0, 0
 set xlabel xlabel noenhanced
 set multiplot layout 1,nf title title noenhanced
