@@ -83,6 +83,9 @@ int main(int argc, char **argv)
 		for (int t = 0; t < o->ntcounts; t++)
 			sw.cfgs[l * o->ntcounts + t] = (sb_cfg_t){o->locks[l], o->tcounts[t]};
 	meta.nconfigs = meta.ncfg = sw.ncfg;
+	if (o->nparts) /* this folder's share of the plan */
+		for (int c = meta.nconfigs = 0; c < sw.ncfg; c++)
+			meta.nconfigs += sb_in_part(c, o->part, o->nparts);
 	meta.cfgs = sw.cfgs;
 	meta.cfg_stats = sw.stats;
 	meta.repeat_auto = o->repeat == 0;

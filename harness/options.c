@@ -48,6 +48,10 @@ void sb_usage(FILE *f)
 	      "  --topology=FILE    plan from another machine's hwloc XML (with --plan only)\n"
 	      "  --plan             print the placement plan and exit\n"
 	      "  --seed=N           seed of the shuffled run order (default: from the clock)\n"
+	      "  --part=K/N         run only part K of N of the configurations: those whose index in the\n"
+	      "                     plan (locks x thread counts, lock-major) is K-1 modulo N; needs --seed.\n"
+	      "                     Parts merge into one run with merge-results\n"
+	      "  --list-configs     print the plan's configurations (index, lock, threads, part) and exit\n"
 	      "  --list             list the locks and exit\n"
 	      "  --quiet            no progress on stderr\n"
 	      "  --no-plots         do not draw plots and report.html at the end\n"
@@ -106,7 +110,9 @@ enum {
 	O_LISTWL,
 	O_WLOPT,
 	O_SCHED,
-	O_VERSION
+	O_VERSION,
+	O_PART,
+	O_LISTCFG
 };
 
 static const struct option longopts[] = {
@@ -123,6 +129,8 @@ static const struct option longopts[] = {
 	{"topology", required_argument, 0, O_TOPOLOGY},
 	{"plan", no_argument, 0, O_PLAN},
 	{"seed", required_argument, 0, O_SEED},
+	{"part", required_argument, 0, O_PART},
+	{"list-configs", no_argument, 0, O_LISTCFG},
 	{"list", no_argument, 0, O_LIST},
 	{"quiet", no_argument, 0, O_QUIET},
 	{"help", no_argument, 0, O_HELP},
@@ -245,6 +253,26 @@ void sb_opts_parse(int argc, char **argv, sb_opts_t *o, sb_args_t *a)
 			break;
 		case O_SEED:
 			a->seed = optarg;
+			break;
+		case O_PART: {
+			/* K/N: 1 <= K <= N; N against the plan's size in sb_opts_resolve */
+			char kb[32];
+			const char *sl = strchr(optarg, '/');
+			uint64_t k = 0, nn = 0;
+			if (!sl || (size_t)(sl - optarg) >= sizeof(kb))
+				sb_bad("--part: invalid value '%s' (K/N: part K of N, 1 <= K <= N)", optarg);
+			memcpy(kb, optarg, (size_t)(sl - optarg));
+			kb[sl - optarg] = '\0';
+			if (sb_parse_u64(kb, &k) || sb_parse_u64(sl + 1, &nn) || nn < 1 || nn > 100000 || k < 1 ||
+			    k > nn)
+				sb_bad("--part: invalid value '%s' (K/N: part K of N, 1 <= K <= N)", optarg);
+			o->part = (int)k;
+			o->nparts = (int)nn;
+			break;
+		}
+		case O_LISTCFG:
+			o->list_configs = 1;
+			o->plan_only = 1; /* nothing is run or written */
 			break;
 		case O_LIST:
 			sb_lock_list(stdout);
@@ -387,6 +415,9 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 	for (int i = 0; i < o->ntcounts; i++)
 		if (sb_workload_validate(&o->wl, o->tcounts[i], err, sizeof(err)))
 			sb_bad("%s", err);
+	if (o->nparts > o->nlocks * o->ntcounts)
+		sb_bad("--part: invalid value '%d/%d': the plan has %d configurations (%d locks x %d thread counts)",
+		       o->part, o->nparts, o->nlocks * o->ntcounts, o->nlocks, o->ntcounts);
 	if (a->lock_node) {
 		if (sb_parse_u64(a->lock_node, &v) || v > INT_MAX || !sb_topo_has_node(ctx->topo, (int)v))
 			sb_bad("--lock-node: no NUMA node '%s' on this machine", a->lock_node);
@@ -395,6 +426,8 @@ void sb_opts_resolve(sb_opts_t *o, const sb_args_t *a, sb_runctx_t *ctx)
 	if (a->seed) {
 		if (sb_parse_u64(a->seed, &o->seed))
 			sb_bad("--seed: invalid value '%s' (a non-negative integer)", a->seed);
+	} else if (o->nparts) {
+		sb_bad("--part: needs --seed (every part must shuffle the plan with the same seed)");
 	} else {
 		o->seed = sb_now_ns() ^ ((uint64_t)getpid() << 32);
 	}

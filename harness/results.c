@@ -636,6 +636,12 @@ static int write_meta(const char *dir, const sb_runctx_t *ctx, const sb_meta_t *
 		fprintf(f, "%s%d", i ? ", " : "", o->tcounts[i]);
 	fputs("],\n", f);
 	fprintf(f, "  \"handoff_pairs_max_threads\": %d,\n", SB_PAIR_MAX_THREADS);
+	if (o->nparts) {
+		fprintf(f, "  \"part\": \"%d/%d\",\n  \"plan_configurations\": %d,\n", o->part, o->nparts, m->ncfg);
+		fputs("  \"part_rule\": \"configuration c of the plan (0-based, lock-major: lock index x "
+		      "thread counts + thread-count index) is in part c % N + 1\",\n",
+		      f);
+	}
 	fprintf(f, "  \"configurations\": %d\n", m->nconfigs);
 	fputs("}\n", f);
 	return commit(f, dir, "meta.json", tmp);

@@ -38,6 +38,8 @@ typedef struct sb_opts {
 	int c2c;           /* --c2c */
 	int sched_fifo;    /* --sched=fifo: workers under SCHED_FIFO */
 	uint64_t seed;
+	int part, nparts; /* --part=K/N (nparts 0: not given, the whole plan); sweep.h */
+	int list_configs; /* --list-configs: print the plan's configurations and exit */
 	int defaults_run; /* no option given: the default sweep */
 	char cmdline[8192];
 } sb_opts_t;

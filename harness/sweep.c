@@ -37,7 +37,9 @@ int sb_check_plan(const sb_opts_t *o, const sb_runctx_t *ctx)
 
 	if (ov < 0)
 		sb_bad("--placement: invalid value '%s': %s", o->placement_str, pus ? err : "out of memory");
-	if (o->plan_only) {
+	if (o->list_configs) {
+		sb_list_configs(stdout, o);
+	} else if (o->plan_only) {
 		printf("# placement %s, %d threads%s, topology %s\n", o->placement_str, maxt,
 		       ov == 1 ? " (oversubscribed: more threads than PUs)" : "",
 		       o->topology[0] ? o->topology : "this machine");
@@ -255,6 +257,42 @@ int sb_pin_runner(const sb_opts_t *o, const sb_runctx_t *ctx)
 	return pu;
 }
 
+void sb_shuffle(int *a, int n, uint64_t *seed)
+{
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(sb_splitmix64(seed) % (uint64_t)(i + 1));
+		int tmp = a[i];
+		a[i] = a[j];
+		a[j] = tmp;
+	}
+}
+
+int sb_part_filter(int *order, int n, int per_cfg, int part, int nparts)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (sb_in_part(order[i] / per_cfg, part, nparts))
+			order[k++] = order[i];
+	return k;
+}
+
+void sb_list_configs(FILE *f, const sb_opts_t *o)
+{
+	int ncfg = o->nlocks * o->ntcounts, n = 0;
+	for (int c = 0; c < ncfg; c++)
+		n += sb_in_part(c, o->part, o->nparts);
+	fprintf(f, "# %d configurations (%d locks x %d thread counts, lock-major), seed %llu", ncfg, o->nlocks,
+		o->ntcounts, (unsigned long long)o->seed);
+	if (o->nparts)
+		fprintf(f, "; part %d/%d: %d of them (index %% %d == %d)", o->part, o->nparts, n, o->nparts,
+			o->part - 1);
+	fputs("\n# index lock threads part\n", f);
+	for (int c = 0; c < ncfg; c++)
+		if (sb_in_part(c, o->part, o->nparts))
+			fprintf(f, "%d %s %d %d\n", c, o->locks[c / o->ntcounts]->name, o->tcounts[c % o->ntcounts],
+				o->nparts ? c % o->nparts + 1 : 1);
+}
+
 int sb_run_sweep(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, sb_sweep_t *sw)
 {
 	int ncfg = sw->ncfg, auto_rep = o->repeat == 0;
@@ -282,13 +320,11 @@ int sb_run_sweep(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, sb_sweep
 		}
 		if (!norder)
 			break;
+		sb_shuffle(order, norder, &seed);
+		norder = sb_part_filter(order, norder, per_cfg, o->part, o->nparts);
+		if (!norder)
+			break;
 		planned += norder;
-		for (int i = norder - 1; i > 0; i--) {
-			int j = (int)(sb_splitmix64(&seed) % (uint64_t)(i + 1));
-			int tmp = order[i];
-			order[i] = order[j];
-			order[j] = tmp;
-		}
 		for (int k = 0; k < norder && !sb_stop_signal; k++) {
 			int c = order[k] / per_cfg, rep = order[k] % per_cfg;
 			const sb_cfg_t *cf = &sw->cfgs[c];
@@ -324,7 +360,7 @@ int sb_run_sweep(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, sb_sweep
 		/* Which configurations are done: all of --repeat=N after one round;
 		 * for auto, those whose interval is narrow enough, or at the cap. */
 		for (int c = 0; c < ncfg; c++) {
-			if (!auto_rep) {
+			if (!auto_rep || !sb_in_part(c, o->part, o->nparts)) {
 				finished[c] = 1;
 				continue;
 			}

@@ -7,6 +7,9 @@
 #ifndef SPINBENCH_HARNESS_SWEEP_H
 #define SPINBENCH_HARNESS_SWEEP_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include "aggregate.h"
 #include "results.h"
 #include "run.h"
@@ -43,6 +46,34 @@ void sb_measure_c2c(const sb_opts_t *o, sb_runctx_t *ctx, sb_meta_t *meta, int a
  */
 int sb_pin_runner(const sb_opts_t *o, const sb_runctx_t *ctx);
 
+/*
+ * --part=K/N: the plan's configurations are numbered in one order (lock-major:
+ * c = lock index x thread counts + thread-count index, as given); part K runs
+ * those with c % N == K - 1, so every configuration is in exactly one part and
+ * each part gets a spread of locks and thread counts.  Without --part
+ * (nparts 0) every configuration is in the one part.
+ */
+static inline int sb_in_part(int c, int part, int nparts)
+{
+	return nparts <= 1 || c % nparts == part - 1;
+}
+
+/* Fisher-Yates over a[0..n), drawing from splitmix64(*seed): the one shuffle
+ * of the run order. */
+void sb_shuffle(int *a, int n, uint64_t *seed);
+
+/*
+ * Keep the entries of a round's shuffled order (each c * per_cfg + rep) whose
+ * configuration is in part K of N, in their order; their number.  A part thus
+ * runs its repetitions in the order the whole plan's run would, given the same
+ * seed (exactly for --repeat=N; for auto, the first round).
+ */
+int sb_part_filter(int *order, int n, int per_cfg, int part, int nparts);
+
+/* --list-configs: the plan's configurations (of part K, with --part), one a
+ * line: index, lock, threads, part (1..N; 1 without --part). */
+void sb_list_configs(FILE *f, const sb_opts_t *o);
+
 /* The sweep's configurations and the repetitions measured so far. */
 typedef struct sb_sweep {
 	sb_cfg_t *cfgs;
@@ -58,7 +89,9 @@ typedef struct sb_sweep {
  * order: all N of them at once for --repeat=N; for auto, three of each
  * configuration first, then one more of each not yet stable per round
  * (sb_auto_stop), so that repetitions of different configurations stay
- * interleaved.  Returns 0; 1 after an error or the watchdog (reported,
+ * interleaved.  With --part, the first round is the whole plan's order
+ * filtered to the part (sb_part_filter); configurations of other parts are
+ * never run (sw->cfgs holds the whole plan; theirs keep 0 repetitions).  Returns 0; 1 after an error or the watchdog (reported,
  * meta->stop_reason set); a stop signal ends it early, leaving the rest to
  * the caller.
  */
