@@ -185,5 +185,52 @@ python3 -c 'import json,sys;m=json.load(open(sys.argv[1]));assert m["complete"] 
 check "an incomplete part (SIGTERM, a configuration lost): merged, marked incomplete with the part's reason" \
 	$([ $rc = 0 ] && [ ! -s "$T/err" ]; echo $?) "$(cat "$T/out" "$T/err")"
 
+# --- run-fleet --local: the study plan on this machine, part after part -----------------
+export SPINBENCH_BIN=$BIN
+FPLAN="--lock=ttas,mcs --threads=1,2 --duration=20ms --warmup=10ms --timed=10ms --repeat=2 --seed=9"
+R=$T/fleet
+fbad() {
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	left=$(ls -A "$R" 2>/dev/null | grep -v '^study-loc-' | tr '\n' ' ')
+	check "$(echo "$*" | sed "s|$ROOT/||; s|$T/||g") -> exit 2, one line naming '$want', nothing written" \
+		$([ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qF -- "$want" "$T/err" && [ -z "$left" ]; echo $?) \
+		"exit $rc, left: $left: $(cat "$T/err")"
+}
+mkdir -p "$T/nosbatch"
+ln -sf "$(command -v sh)" "$T/nosbatch/sh"
+PY=$(python3 -c 'import sys; print(sys.executable)')
+fbad "sbatch not found on PATH" env PATH="$T/nosbatch" "$PY" "$ROOT/run-fleet" --partitions=a,b --results="$R" -- $FPLAN
+fbad "no machine types" "$ROOT/run-fleet" --results="$R" -- $FPLAN
+fbad "unknown option '--bogus'" "$ROOT/run-fleet" --local --bogus --results="$R" -- $FPLAN
+fbad "run-bench rejects the options: run-bench: --threads: invalid value '0'" "$ROOT/run-fleet" --local --results="$R" -- $FPLAN --threads=0
+fbad "--split: 5 parts for a plan of 4 configurations" "$ROOT/run-fleet" --local --split=5 --results="$R" -- $FPLAN
+fbad "run-bench option --machine: the study sets it itself" "$ROOT/run-fleet" --local --results="$R" -- $FPLAN --machine=x
+
+SPINBENCH_FLEET_INJECT=vm-b:1:--repeat=0 "$ROOT/run-fleet" --local --machines=vm-a,vm-b --split=2 --name=loc \
+	--results="$R" -- $FPLAN >"$T/lo1" 2>"$T/le1"
+rc=$?
+S=$(ls -d "$R"/study-loc-* 2>/dev/null | head -1)
+check "run-fleet --local --machines=vm-a,vm-b --split=2, part 1 of vm-b injected --repeat=0: exit 1, the failure and its log tail reported" \
+	$([ $rc = 1 ] && [ -n "$S" ] && grep -q "FAILED: vm-b part 1/2 (job -.*): not run by Slurm; run-bench exit status 2" "$T/le1" &&
+		grep -q "| run-bench: --repeat: invalid value '0'" "$T/le1"; echo $?) "exit $rc: $(tail -6 "$T/le1")"
+check "vm-a merged while vm-b waits for its failed part; no comparison yet" \
+	$([ -n "$S" ] && [ -s "$S/vm-a/configs.csv" ] && [ ! -e "$S/vm-b" ] && [ ! -e "$S/compare" ]; echo $?) "$(ls "$S" 2>&1)"
+fbad "the study folder $S exists" "$ROOT/run-fleet" --local --machines=vm-a,vm-b --split=2 --name=loc --results="$R" -- $FPLAN
+"$ROOT/run-fleet" --resume="$S" >"$T/lo2" 2>"$T/le2"
+rc=$?
+check "--resume: only the failed part runs again; exit 0, the ratio table (vm-b/vm-a) printed" \
+	$([ $rc = 0 ] && grep -q "1 part to run again" "$T/le2" && [ "$(grep -c "local: " "$T/le2")" = 1 ] &&
+		grep -q "vm-b/vm-a" "$T/lo2"; echo $?) "exit $rc: $(cat "$T/le2")"
+check "the study folder: vm-a/, vm-b/ (report.html each), compare/, study.html linking them; the failed log kept as .failed-1; nothing hidden" \
+	$([ -s "$S/vm-a/report.html" ] && [ -s "$S/vm-b/report.html" ] && [ -s "$S/compare/comparison.csv" ] &&
+		grep -q 'href="vm-b/report.html"' "$S/study.html" && grep -q 'href="compare/comparison.html"' "$S/study.html" &&
+		[ -f "$S/logs/vm-b-part-1.log.failed-1" ] && [ -z "$(find "$S" -name '.*')" ]; echo $?) "$(ls -A "$S" "$S/logs")"
+cols "$S/vm-b/configs.csv" lock,threads,reps >"$T/fb"
+"$BIN" $FPLAN --quiet --out="$T/fwhole" >/dev/null 2>&1
+cols "$T/fwhole/configs.csv" lock,threads,reps >"$T/fw"
+check "the resumed machine's folder has the whole plan's configurations and repetitions" $(cmp -s "$T/fb" "$T/fw"; echo $?) "$(diff "$T/fw" "$T/fb")"
+
 echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" = 0 ]
