@@ -6,6 +6,7 @@
 #   make asan       the tests under AddressSanitizer + UBSan
 #   make bench      performance figures side by side with reference locks
 #   make check-unit the unit tests alone (seconds)
+#   make cross-test build for aarch64 and run every test under qemu-user
 #   make format-check / make format / make lint   clang-format and cppcheck
 #   make deps       only find/install the Debian packages
 #   make clean
@@ -47,7 +48,7 @@ LOCK_TESTS := $(patsubst tests/locks/%.c,%,$(wildcard tests/locks/test_*.c))
 TESTS     := $(UNIT_TESTS) $(LOCK_TESTS)
 vpath test_%.c tests/unit tests/locks
 
-.PHONY: all test check check-unit tsan asan bench deps clean unit cross format format-check lint FORCE
+.PHONY: all test check check-unit tsan asan bench deps clean unit cross cross-test format format-check lint FORCE
 all: $(B)/spinbench
 
 deps:
@@ -87,9 +88,12 @@ $(B)/test_%: test_%.c $(LIB_OBJS)
 
 # The unit and correctness tests of one build variant.
 # SCRIPTS: end-to-end tests of run-bench (tests/e2e/test_*.sh), given the build dir in $B.
+# LAUNCH: where the tests and spinbench are run from: $(B) itself, or a folder
+# of launchers of the same names (make cross-test: qemu-user).
 SCRIPTS   ?= $(wildcard tests/e2e/test_*.sh)
+LAUNCH     = $(B)
 unit: $(TESTS:%=$(B)/%) $(B)/spinbench
-	@B=$(B) scripts/run-tests.sh $(TESTS:%=$(B)/%) $(SCRIPTS)
+	@B=$(LAUNCH) scripts/run-tests.sh $(TESTS:%=$(LAUNCH)/%) $(SCRIPTS)
 
 # The unit tests alone, in seconds (no lock torture, no end to end).
 check-unit:
@@ -138,8 +142,10 @@ clean:
 
 # Portability: compile every lock of ours (stamped loops included) and the
 # portable harness sources for aarch64 with Debian's cross compiler
-# (gcc-aarch64-linux-gnu).  The ck-* adapters are left out: Debian's ck
-# headers are configured for the build machine's architecture.
+# (gcc-aarch64-linux-gnu).  The ck-* adapters are left out here: the ck
+# headers installed are the build machine's (ck_md.h says TSO on amd64, and
+# ck.pc adds -D__x86_64__).  make cross-test builds everything, ck included
+# with arm64's headers, and runs the tests under qemu-user.
 CROSS     ?= aarch64-linux-gnu-gcc
 CROSS_IDS := $(filter-out ck_%,$(LOCK_IDS))
 cross:
@@ -154,3 +160,11 @@ cross:
 			-o build/cross/$$(basename $$f .c).o || exit 1; \
 	done
 	@echo "cross: $(words $(CROSS_IDS)) locks and the portable harness compile for $$($(CROSS) -dumpmachine)"
+
+# Everything for aarch64, ck included, and every test under qemu-user (pass 1),
+# the lock tests again on an ARMv8.0 CPU for the LL/SC atomics (pass 2);
+# build/cross-test.  CROSS_MARCH=armv8.1-a: inline LSE atomics instead (pass 1
+# only, build/cross-test-armv8.1-a).  Installs what it needs as root
+# (scripts/cross-test.sh).
+cross-test:
+	@MAKEFLAGS= CROSS="$(CROSS)" CROSS_MARCH="$(CROSS_MARCH)" V=$(V) scripts/cross-test.sh

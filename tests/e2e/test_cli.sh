@@ -12,10 +12,11 @@ mkdir -p "$RES"
 export SPINBENCH_RESULTS=$RES
 export SPINBENCH_WORKLOADS=${SPINBENCH_WORKLOADS:-workloads}
 TOPO=${SB_TOPOLOGIES:-tests/topologies}
-n=0 pass=0 failn=0
+n=0 pass=0 failn=0 skipn=0
 
 ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
+skip() { n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - $1 # skip $2"; }
 
 # bad ARGS... : exit 2, one stderr line naming the option and value, nothing under results/
 bad() {
@@ -97,7 +98,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		nok "deps.sh as non-root" "exit $rc: $(cat "$T/err")"
 	fi
 else
-	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - deps.sh as non-root # skip needs root and setpriv"
+	skip "deps.sh as non-root" "needs root and setpriv"
 fi
 
 # --help / -h and --version: exit 0, on stdout
@@ -411,24 +412,41 @@ for l in ["cna", "cohort"]:
 EOF
 "$BIN" --c2c --lock=mcs --threads=2 --duration=100ms --repeat=3 --quiet --out="$T/c2c" >"$T/out" 2>"$T/err"
 rc=$?
+# Under qemu-user (make cross-test) the counter moves in ~1 us steps: when a
+# round trip is below the step the run measured, only the latencies are not checked.
+rm -f "$T/c2c.skip"
 if [ $rc -eq 0 ] && grep -q "core-to-core latency" "$T/out" && [ "$(wc -l <"$T/c2c/c2c.csv")" -ge 2 ] &&
 	python3 -c "
-import csv, json, sys
+import csv, json, os, sys
 c = list(csv.DictReader(open('$T/c2c/c2c.csv')))
-assert all(0 < float(x['median_ns']) < 100000 for x in c)
 m = json.load(open('$T/c2c/meta.json'))
 assert m['tsc_offset_max_ns'] is not None and m['tsc_offset_after_ns'] is not None and m['c2c_rounds'] == 5
-cl = c[0]['class']
-floor = m['c2c_floor_ns'][cl]
+step = m['clock']['granularity_ns']
+lo = min(float(x['median_ns']) for x in c)
 rows = list(csv.DictReader(open('$T/c2c/summary.csv')))
-# a repetition whose window a host hiccup wrecked may have no handoff; the others have the ratio, as defined
-assert any(r['handoff_vs_c2c_' + cl] != 'NA' for r in rows), [r['handoff_vs_c2c_' + cl] for r in rows]
+if os.environ.get('SB_UNDER_QEMU_USER', '0') not in ('', '0') and step > lo:
+    open('$T/c2c.skip', 'w').write('qemu-user: cntvct_el0 moves in %.0f ns steps (the host\'s gettimeofday), '
+                                   'too coarse for a cache-line round trip' % step)
+else:
+    assert all(0 < float(x['median_ns']) < 100000 for x in c)
+    cl = c[0]['class']
+    floor = m['c2c_floor_ns'][cl]
+    # a repetition whose window a host hiccup wrecked may have no handoff; the others have the ratio, as defined
+    assert any(r['handoff_vs_c2c_' + cl] != 'NA' for r in rows), [r['handoff_vs_c2c_' + cl] for r in rows]
+    for r in rows:
+        if r['handoff_p50_%s_ns' % cl] != 'NA':
+            assert abs(float(r['handoff_vs_c2c_' + cl]) - float(r['handoff_p50_%s_ns' % cl]) / floor) < 0.006, r
 for r in rows:
-    if r['handoff_p50_%s_ns' % cl] != 'NA':
-        assert abs(float(r['handoff_vs_c2c_' + cl]) - float(r['handoff_p50_%s_ns' % cl]) / floor) < 0.006, r
     if r['handoff_p50_ns'] != 'NA':
         assert r['handoff_offset_suspect'] == str(int(m['tsc_offset_max_ns'] > 0.1 * float(r['handoff_p50_ns']))), r
-"; then ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_vs_c2c"; else nok "--c2c" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+"; then
+	if [ -s "$T/c2c.skip" ]; then
+		ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_offset_suspect"
+		skip "--c2c: one-way latencies positive, handoff_vs_c2c" "$(cat "$T/c2c.skip")"
+	else
+		ok "--c2c: c2c.csv, per-class floor printed, offset in meta.json, handoff_vs_c2c"
+	fi
+else nok "--c2c" "exit $rc: $(cat "$T/out" "$T/err")"; fi
 # --sched=fifo (root or CAP_SYS_NICE): workers under SCHED_FIFO, recorded.
 if [ "$(id -u)" = 0 ]; then
 	"$BIN" --sched=fifo --lock=mcs,ticket --threads=2 --duration=100ms --repeat=1 --quiet --out="$T/fifo" >"$T/out" 2>"$T/err"
@@ -436,7 +454,7 @@ if [ "$(id -u)" = 0 ]; then
 	[ $rc -eq 0 ] && grep -q '"sched": "fifo"' "$T/fifo/meta.json" && ok "--sched=fifo as root: runs, recorded in meta.json" ||
 		nok "--sched=fifo" "exit $rc: $(cat "$T/err")"
 else
-	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - --sched=fifo # skip needs root"
+	skip "--sched=fifo" "needs root"
 fi
 "$BIN" --plan --topology="$TOPO/intel-2s-2n8c2t.xml" --placement=compact --threads=4 >"$T/plan" 2>&1
 grep -q "pair matrix" "$T/plan" && grep -q "smt" "$T/plan" && ok "--plan prints each thread pair's distance class" || nok "--plan pair classes" "$(cat "$T/plan")"
@@ -573,8 +591,12 @@ if command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; th
 	hits=$(git grep -l -F "$up/shared" -- . 2>/dev/null)
 	[ -z "$hits" ] && ok "no tracked file names the shared folder beside the checkout" || nok "files name $up/shared" "$hits"
 else
-	n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - no file names the shared folder # skip not a git checkout"
+	skip "no file names the shared folder" "not a git checkout"
 fi
 
-echo "$pass passed, $failn failed"
+if [ "$skipn" -gt 0 ]; then
+	echo "$pass passed, $failn failed, $skipn skipped"
+else
+	echo "$pass passed, $failn failed"
+fi
 [ "$failn" -eq 0 ]

@@ -168,7 +168,7 @@ echo "$W" | grep -q 'inconsistent with the throughput (handoff_consistency outsi
 check "warning: handoff consistency outside [0.7, 1.4] (inconsistent_reps > 0)" $? "$W"
 echo "$W" | grep -q 'Clock suspect (.*0.1%.*&lt;= 0.*): ttas at 2 threads (1 of 15 reps)\.$'
 check "warning: clock suspect (clock_suspect_reps > 0)" $? "$W"
-echo "$W" | grep -q "Below the clock&#x27;s resolution (.*granularity, [0-9.]* ns.*): ttas at 2 threads (2 of 15 reps, p50 [0-9.]*ns)\.$"
+echo "$W" | grep -q "Below the clock&#x27;s resolution (.*granularity, [0-9.]* ns.*): ttas at 2 threads (2 of 15 reps, p50 [0-9.]*[mun]\{0,1\}s)\.$"
 check "warning: below the clock's resolution, with meta.json's granularity" $? "$W"
 r=$(row ttas 2)
 echo "$r" | grep -q '<td class="n">2</td><td class="n">15</td><td class="n">40.00M\.\.45.00M</td>' && \
