@@ -6,6 +6,7 @@
 #   make asan       the tests under AddressSanitizer + UBSan
 #   make bench      performance figures side by side with reference locks
 #   make check-unit the unit tests alone (seconds)
+#   make vm-test    the NUMA checks on emulated multi-node machines (QEMU)
 #   make cross-test build for aarch64 and run every test under qemu-user
 #   make format-check / make format / make lint   clang-format and cppcheck
 #   make deps       only find/install the Debian packages
@@ -48,7 +49,7 @@ LOCK_TESTS := $(patsubst tests/locks/%.c,%,$(wildcard tests/locks/test_*.c))
 TESTS     := $(UNIT_TESTS) $(LOCK_TESTS)
 vpath test_%.c tests/unit tests/locks
 
-.PHONY: all test check check-unit tsan asan bench deps clean unit cross cross-test format format-check lint FORCE
+.PHONY: all test check check-unit tsan asan bench vm-test deps clean unit cross cross-test format format-check lint FORCE
 all: $(B)/spinbench
 
 deps:
@@ -114,6 +115,13 @@ asan:
 
 bench: all
 	@scripts/bench.sh
+
+# The NUMA code on real multi-node kernels: each shape of tests/vm/shapes/
+# booted under QEMU (Debian's kernel, the host's root over 9p), spinbench run
+# in it, its results checked on the host (tests/vm/; downloads cached in
+# $(B)/vm/).  VM_SHAPES=2n1c limits it to some shapes.
+vm-test: all
+	@B=$(B) tests/vm/vm-test.sh $(VM_SHAPES)
 
 # Style and lint: clang-format (.clang-format, the project's style) and
 # cppcheck, both from Debian; stamp.c is checked once per lock, as it is built.

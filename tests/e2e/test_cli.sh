@@ -102,7 +102,7 @@ else
 fi
 
 # --help / -h and --version: exit 0, on stdout
-"$BIN" -h >"$T/h1" 2>&1 && "$BIN" --help >"$T/h2" 2>&1 && cmp -s "$T/h1" "$T/h2" && grep -q -- "--repeat=N|auto" "$T/h1" &&
+"$BIN" -h >"$T/h1" 2>&1 && "$BIN" --help >"$T/h2" 2>&1 && cmp -s "$T/h1" "$T/h2" && grep -q -- "--repeat=N|auto" "$T/h1" && ! grep -q "%%" "$T/h1" &&
 	ok "-h and --help print the same usage" || nok "-h / --help" "$(head -3 "$T/h1")"
 "$BIN" --version >"$T/v" 2>&1 && grep -qE "^run-bench \(spinbench\) ([0-9a-f]{7,}(-dirty)?|unknown), built with " "$T/v" &&
 	ok "--version names the commit and flags: $(cat "$T/v")" || nok "--version" "$(cat "$T/v")"
@@ -455,6 +455,35 @@ if [ "$(id -u)" = 0 ]; then
 		nok "--sched=fifo" "exit $rc: $(cat "$T/err")"
 else
 	skip "--sched=fifo" "needs root"
+fi
+# A worker kept off its PU for the whole window sees neither of its edges: the
+# runner's own reads of its run-queue wait must still flag the repetition.
+# A SCHED_FIFO hog on the worker's PU leaves it the RT-throttling slack only
+# (50 ms a second by default): the worker gets ready in the slack, and a 70 ms
+# warm-up puts the window after it.
+last=$(($(nproc) - 1))
+if [ "$(id -u)" = 0 ] && [ "$last" -ge 1 ] && command -v chrt >/dev/null 2>&1 && command -v taskset >/dev/null 2>&1; then
+	timeout 6 taskset -c "$last" chrt -f 1 sh -c 'while :; do :; done' &
+	hog=$!
+	sleep 0.2
+	"$BIN" --lock=ttas --threads=1 --placement=cpus:"$last" --duration=20ms --warmup=70ms --timed=0 --repeat=4 \
+		--quiet --no-plots --out="$T/starved" >"$T/out" 2>"$T/err"
+	rc=$?
+	kill "$hog" 2>/dev/null
+	wait "$hog" 2>/dev/null
+	if [ $rc -eq 0 ] && python3 -c "
+import csv
+rows = list(csv.DictReader(open('$T/starved/summary.csv')))
+empty = [r for r in rows if r['acquisitions'] == '0']
+assert empty, 'no repetition was starved: ' + str([r['acquisitions'] for r in rows])
+assert all(r['preempted'] != '0' for r in empty), [(r['rep'], r['runq_max_ns']) for r in empty]
+" >"$T/py" 2>&1; then
+		ok "a repetition whose only worker never ran in the window is flagged preempted (its run-queue wait counted from before the window)"
+	else
+		nok "starved window flagged" "exit $rc: $(cat "$T/err" "$T/py")"
+	fi
+else
+	skip "starved window flagged" "needs root, chrt, taskset and 2 PUs"
 fi
 "$BIN" --plan --topology="$TOPO/intel-2s-2n8c2t.xml" --placement=compact --threads=4 >"$T/plan" 2>&1
 grep -q "pair matrix" "$T/plan" && grep -q "smt" "$T/plan" && ok "--plan prints each thread pair's distance class" || nok "--plan pair classes" "$(cat "$T/plan")"

@@ -258,6 +258,12 @@ check "ratios come from configs.csv's medians, not summary.csv (edited median: 2
 check "compare-results on two real runs (--machine=otherbox)" $? "$(cat "$T/err")"
 grep -q 'otherbox' "$T/cmp2/comparison.csv"
 check "comparison.csv names the second machine" $?
+# One shared thread count: each panel has one x value (found by tests/vm).
+"$BIN" --lock=mcs --threads=2 --duration=20ms --warmup=5ms --repeat=1 --no-plots \
+	--machine=onepoint --out="$T/s1" --quiet >/dev/null 2>"$T/err"
+"$ROOT/compare-results" "$T/r1" "$T/s1" --out="$T/cmp4" >"$T/out" 2>>"$T/err"
+check "compare-results with one thread count in common: exit 0, every plot drawn" \
+	$([ $? = 0 ] && [ -s "$T/cmp4/plots/throughput_by_threads.png" ]; echo $?) "$(cat "$T/err")"
 
 # --- refusals: exit 2 and one line -------------------------------------------
 refuse() { # DESCRIPTION WANT COMMAND...
