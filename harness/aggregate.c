@@ -11,7 +11,13 @@
 
 double sb_rep_slowdown(const sb_rep_t *r)
 {
-	return r->timed && r->timed_ops_s > 0 ? r->throughput / r->timed_ops_s : NAN;
+	if (!r->timed || isnan(r->timed_ops_s))
+		return NAN;
+	/* A latency phase with no acquisition while the window had some (its
+	 * workers kept off their PUs): infinitely slower, written NA, timed_slow 1. */
+	if (r->timed_ops_s == 0)
+		return r->throughput > 0 ? INFINITY : NAN;
+	return r->throughput / r->timed_ops_s;
 }
 
 int sb_rep_inconsistent(const sb_rep_t *r)

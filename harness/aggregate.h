@@ -29,8 +29,10 @@ typedef struct sb_cfg {
 } sb_cfg_t;
 
 /* The per-repetition figures derived from a repetition's own values. */
-double sb_rep_slowdown(const sb_rep_t *r);  /* window / timed throughput; NAN without a latency phase */
-int sb_rep_inconsistent(const sb_rep_t *r); /* -1 n/a (or preempted), 0 within, 1 outside */
+double sb_rep_slowdown(
+	const sb_rep_t
+		*r); /* window / timed throughput; NAN without a latency phase; INFINITY when it had no acquisition */
+int sb_rep_inconsistent(const sb_rep_t *r);                            /* -1 n/a (or preempted), 0 within, 1 outside */
 int sb_rep_below_resolution(const sb_rep_t *r, double granularity_ns); /* -1 n/a, 1: handoff p50 < 2 steps */
 
 /* One configuration over its repetitions. */

@@ -110,7 +110,9 @@ void sb_print_summary(const sb_opts_t *o, const sb_cfg_t *cfgs, const sb_cfg_sta
 												  : "");
 		if (meta->repeat_auto && !s->stable)
 			NOTE("unstable: +-5%% not reached in %d reps ", n);
-		if (s->slowdown > SB_SLOWDOWN_LIMIT)
+		if (isinf(s->slowdown))
+			NOTE("latency phase starved ");
+		else if (s->slowdown > SB_SLOWDOWN_LIMIT)
 			NOTE("latency phase %.2fx slower ", s->slowdown);
 		if (!nolock && s->inconsistent_reps)
 			NOTE("handoff p50 vs period outside [%.1f, %.1f] in %d reps ", SB_CONSISTENCY_LO,

@@ -16,6 +16,7 @@
 #include "tap.h"
 #include "testutil.h"
 
+#include "aggregate.h"
 #include "run.h"
 #include "stats.h"
 
@@ -181,6 +182,23 @@ static void test_preempted_rule(void)
 	      "no schedstat: 50 involuntary switches per thread-second stand in (20 for 2 x 0.2 s)");
 }
 
+static void test_slowdown(void)
+{
+	sb_rep_t r;
+	memset(&r, 0, sizeof(r));
+	r.timed = 1;
+	r.throughput = 4e6;
+	r.timed_ops_s = 2e6;
+	sb_ok(sb_rep_slowdown(&r) == 2.0, "timed_slowdown: window 4M/s over latency phase 2M/s = 2");
+	r.timed_ops_s = 0;
+	sb_ok(isinf(sb_rep_slowdown(&r)), "a latency phase with no acquisition: infinitely slower (timed_slow 1)");
+	r.throughput = 0;
+	sb_ok(isnan(sb_rep_slowdown(&r)), "no acquisition in either: NA");
+	r.timed = 0;
+	r.throughput = 4e6;
+	sb_ok(isnan(sb_rep_slowdown(&r)), "no latency phase (--timed=0): NA");
+}
+
 int main(void)
 {
 	char err[256];
@@ -190,6 +208,7 @@ int main(void)
 		return sb_tap_done();
 	test_reduce_plain(topo);
 	test_preempted_rule();
+	test_slowdown();
 	sb_topo_free(topo);
 	return sb_tap_done();
 }
