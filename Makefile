@@ -176,3 +176,46 @@ cross:
 # (scripts/cross-test.sh).
 cross-test:
 	@MAKEFLAGS= CROSS="$(CROSS)" CROSS_MARCH="$(CROSS_MARCH)" V=$(V) scripts/cross-test.sh
+
+# Contention profiling of real programs (./profile-app, profiler/README.md):
+# the preload library, its self-test object, the reader, and the test
+# programs of tests/profile/ (run by tests/e2e/test_profile.sh).  The
+# library's exports carry no symbol version (an unversioned definition
+# satisfies a program's versioned references).  SBPROF_DROP=NAME links
+# $(B)/libsbprof-drop.so with NAME hidden: the self-test must refuse it.
+PROF_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread $(CFLAGS) $(WARN) $(WERROR) -iquote harness -iquote profiler -MMD -MP
+SBPROF_DROP ?= pthread_mutex_trylock
+PROF_TESTS  := $(patsubst tests/profile/%.c,$(B)/prof_%,$(wildcard tests/profile/*.c))
+.PHONY: profiler bench-profile lint-profile
+profiler: $(B)/libsbprof.so $(B)/libsbprof-drop.so $(B)/sbprof-report $(PROF_TESTS)
+unit: profiler
+
+$(B)/libsbprof-check.so: profiler/check.c | $(B)/.deps-ok
+	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -fPIC -shared $< -o $@
+
+$(B)/pic/sbprof.o: profiler/sbprof.c | $(B)/.deps-ok
+	@mkdir -p $(B)/pic
+	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -c $< -o $@
+
+$(B)/libsbprof.so: $(B)/pic/sbprof.o $(B)/libsbprof-check.so
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $< -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' -o $@
+
+$(B)/libsbprof-drop.so: $(B)/pic/sbprof.o $(B)/libsbprof-check.so
+	@printf '{ local: %s; };\n' '$(SBPROF_DROP)' >$(B)/pic/drop.map
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $< -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' \
+		-Wl,--version-script=$(B)/pic/drop.map -o $@
+
+$(B)/sbprof-report: profiler/report.c $(B)/h_stats.o $(B)/h_clock.o
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $^ -lm -o $@
+
+$(B)/prof_%: tests/profile/%.c
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -O1 -g -fno-omit-frame-pointer $< -o $@
+
+bench-profile: $(B)/libsbprof.so $(B)/prof_cost
+	@B=$(B) tests/profile/bench.sh
+
+-include $(wildcard $(B)/pic/*.d)
+C_SOURCES += $(wildcard profiler/*.c profiler/*.h tests/profile/*.c)
+lint: lint-profile
+lint-profile:
+	@$(CPPCHECK) -i harness -I profiler profiler tests/profile && echo "lint: cppcheck clean over profiler/ and tests/profile/"

@@ -1,0 +1,1128 @@
+/*
+ * sbprof.c - libsbprof.so, the preload library of ./profile-app: it stands
+ * in front of glibc's pthread_mutex_*, pthread_spin_*, pthread_rwlock_*,
+ * pthread_cond_* and C11 mtx_* / cnd_* entry points, measures every call
+ * and passes it on to glibc's own function.
+ *
+ * Binding.  Every wrapper is exported WITHOUT a symbol version.  A program
+ * built on glibc >= 2.34 records versioned references
+ * (pthread_mutex_trylock@GLIBC_2.34, pthread_cond_wait@GLIBC_2.3.2 ...); the
+ * dynamic linker takes an unversioned definition for any versioned
+ * reference, but skips a definition that carries another version name (the
+ * way LiTL loses trylock, spin and rwlock calls).  The next definition,
+ * glibc's default version, is found with dlsym(RTLD_NEXT).
+ *
+ * The self-test.  The constructor proves the binding before anything is
+ * measured: it calls every entry point once on private objects from
+ * libsbprof-check.so (check.c), a shared object linked against libc like any
+ * program built here, so its PLT records the same versioned references a
+ * program would and the dynamic linker resolves them through the same
+ * global scope.  (dlsym(RTLD_DEFAULT, name) would not do: an unversioned
+ * lookup accepts a definition of any version, so it cannot see the LiTL
+ * failure.)  While it runs, the calling thread's wrappers only count the
+ * call (sbp_seen); one that stays at zero was bypassed, and the process is
+ * refused with one line naming the functions: on stderr, or in
+ * $SBPROF_DIR/refused for profile-app to print, then _exit(2).
+ *
+ * The acquisition path (lock_common and friends): one TLS load says whether
+ * this thread records; glibc's trylock is called first, and when it
+ * succeeds the acquisition was uncontended: one ordered stamp after it, a
+ * probe of the lock side table (lock address -> class, last owner), a probe
+ * of the thread's own table (class, site, kind -> entry), counters, and a
+ * push on the thread's held stack.  When trylock fails the acquisition is
+ * contended: a stamp, glibc's blocking call, a stamp; the difference is the
+ * wait.  The unlock takes a stamp on entry, pops the held stack (the hold
+ * is that stamp minus the acquisition's) and calls glibc.  Nothing is
+ * allocated, no lock is taken, nothing is written to shared memory but the
+ * side table's owner word (a line the lock's holder owns anyway).
+ *
+ * State.  Per thread: initial-exec TLS (no __tls_get_addr, which may
+ * allocate, on a thread's first access): its slot in the mapped file and a
+ * stack of the locks it holds.  Per lock: the side table, a fixed
+ * open-addressing array of SBP_SIDE entries in anonymous memory (only
+ * touched pages cost), keyed by address; never shrunk.  Its entry is the
+ * place for holder identity (the owner's tid is there; the holder's site,
+ * `aux` for locks, is reserved for it).  Per process: the file (sbprof.h).
+ *
+ * fork: the child keeps only the forking thread.  A pthread_atfork child
+ * handler gives the child its own file (prof-<pid>.bin, PID-tagged), moves
+ * the held stack's entries into the new slot and drops the parent's
+ * mapping, so the child never writes the parent's figures.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "sbprof.h"
+
+#define SBP_EXPORT __attribute__((visibility("default")))
+#define SBP_RA() ((uint64_t)(uintptr_t)__builtin_return_address(0))
+#define SBP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SBP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Side table: 2^20 entries of 32 bytes (32 MiB of address space). */
+#define SBP_SIDE_BITS 20
+#define SBP_SIDE (1u << SBP_SIDE_BITS)
+#define SBP_SIDE_PROBES 64
+#define SBP_HELD 32 /* locks one thread holds at once, timed */
+
+/* The class of locks that found the side table full. */
+#define SBP_CLASS_UNKNOWN 1
+
+/* Provided by libsbprof-check.so (check.c). */
+void sbprof_check_calls(void);
+
+/* ---- glibc's functions ------------------------------------------------ */
+
+/* The definitions behind ours, by id; resolved in the constructor and again
+ * lazily by a wrapper called before it (another library's constructor). */
+static void *_Atomic sbp_next[SBP_NFUNCS];
+
+#define SBP_NAME_(id, name) #name,
+static const char *const sbp_names[SBP_NFUNCS] = {SBP_FUNCS(SBP_NAME_)};
+#undef SBP_NAME_
+
+/*
+ * The next definition of function `id`.  Relaxed: the pointer is the whole
+ * message (glibc's code is mapped before any constructor runs), and two
+ * threads resolving at once store the same value.  Returns NULL only when
+ * glibc lacks the function, which the self-test then reports.
+ */
+static void *sbp_real(int id)
+{
+	void *f = atomic_load_explicit(&sbp_next[id], memory_order_relaxed);
+	if (SBP_UNLIKELY(!f)) {
+		f = dlsym(RTLD_NEXT, sbp_names[id]);
+		atomic_store_explicit(&sbp_next[id], f, memory_order_relaxed);
+	}
+	return f;
+}
+
+#define REAL(id, type) ((type)sbp_real(SBP_F_##id))
+
+/* ---- per-process state ------------------------------------------------ */
+
+typedef struct sbp_lockinfo {
+	_Atomic uintptr_t addr; /* the lock; 0: free entry */
+	_Atomic uint64_t ckey;  /* class pc << 1 | (origin == first use); 0: none yet */
+	_Atomic int32_t owner;  /* tid of the last exclusive owner; 0: none */
+	int32_t pad;
+	_Atomic uint64_t aux; /* condvar: ticks of the last signal; locks: reserved
+				 (the holder's site, for blocker attribution) */
+} sbp_lockinfo_t;
+
+static sbp_lockinfo_t *sbp_side;
+static sbp_file_t *sbp_file;
+static size_t sbp_file_len;
+static char sbp_dir[512];
+static char sbp_tag[64];       /* <pid>[-n]: the file's name part */
+static pthread_key_t sbp_key;  /* its destructor gives a thread's slot back */
+static atomic_ulong sbp_early; /* calls before ready */
+
+/*
+ * 1 once the file, the side table and the key exist.  Release store at the
+ * end of the constructor; acquire load in sbp_begin_slow: a thread that sees
+ * 1 sees the pointers above.
+ */
+static atomic_int sbp_ready;
+
+/* Self-test: calls seen per function, by the self-testing thread only. */
+static unsigned sbp_seen[SBP_NFUNCS];
+
+/* ---- per-thread state ------------------------------------------------- */
+
+enum { T_FRESH = 0, T_ON, T_OFF, T_SELFTEST };
+
+typedef struct sbp_held {
+	const void *lock;
+	uint64_t t_acq; /* ticks: the acquisition's stamp */
+	sbp_entry_t *e; /* where its hold is counted; NULL: not counted */
+} sbp_held_t;
+
+typedef struct sbp_tls {
+	int state; /* T_* */
+	int tid;
+	sbp_slot_t *slot;
+	int depth;
+	sbp_held_t held[SBP_HELD];
+} sbp_tls_t;
+
+static __thread sbp_tls_t sbp_t __attribute__((tls_model("initial-exec")));
+
+/* ---- small helpers (async-signal-safe: used after fork too) ------------ */
+
+static size_t sbp_cat(char *dst, size_t cap, size_t at, const char *s)
+{
+	while (*s && at + 1 < cap)
+		dst[at++] = *s++;
+	dst[at] = 0;
+	return at;
+}
+
+static size_t sbp_cat_int(char *dst, size_t cap, size_t at, long v)
+{
+	char tmp[24];
+	int n = 0;
+	if (v < 0) {
+		at = sbp_cat(dst, cap, at, "-");
+		v = -v;
+	}
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < 23);
+	while (n && at + 1 < cap)
+		dst[at++] = tmp[--n];
+	dst[at] = 0;
+	return at;
+}
+
+static uint64_t sbp_mono_raw_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t sbp_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return x;
+}
+
+/* ---- the side table --------------------------------------------------- */
+
+/*
+ * The side-table entry of `lock`, created on first sight; NULL when its
+ * probe sequence is full (counted).  All relaxed: the address CAS claims
+ * the entry and carries no other data; every field is read on its own.
+ */
+static sbp_lockinfo_t *sbp_side_get(const void *lock)
+{
+	uintptr_t a = (uintptr_t)lock;
+	uint64_t h = sbp_mix(a);
+
+	for (unsigned i = 0; i < SBP_SIDE_PROBES; i++) {
+		sbp_lockinfo_t *li = &sbp_side[(h + i) & (SBP_SIDE - 1)];
+		uintptr_t cur = atomic_load_explicit(&li->addr, memory_order_relaxed);
+		if (cur == a)
+			return li;
+		if (cur == 0) {
+			if (atomic_compare_exchange_strong_explicit(&li->addr, &cur, a, memory_order_relaxed,
+								    memory_order_relaxed) ||
+			    cur == a)
+				return li;
+		}
+	}
+	atomic_fetch_add_explicit(&sbp_file->side_full, 1, memory_order_relaxed);
+	return NULL;
+}
+
+/* The class key of a lock: set by its init, else by its first use here. */
+static uint64_t sbp_class(sbp_lockinfo_t *li, uint64_t site)
+{
+	if (!li)
+		return (uint64_t)SBP_CLASS_UNKNOWN << 1;
+	uint64_t k = atomic_load_explicit(&li->ckey, memory_order_relaxed);
+	if (SBP_LIKELY(k))
+		return k;
+	uint64_t mine = site << 1 | 1;
+	if (atomic_compare_exchange_strong_explicit(&li->ckey, &k, mine, memory_order_relaxed, memory_order_relaxed))
+		return mine;
+	return k; /* another thread named it first */
+}
+
+/* An init call names the class of the object (a re-init renames it). */
+static void sbp_name_class(const void *obj, uint64_t site)
+{
+	sbp_lockinfo_t *li = sbp_side_get(obj);
+	if (li) {
+		atomic_store_explicit(&li->ckey, site << 1, memory_order_relaxed);
+		atomic_store_explicit(&li->owner, 0, memory_order_relaxed);
+	}
+}
+
+/* A destroy forgets the class: a new object at this address gets its own. */
+static void sbp_forget(const void *obj)
+{
+	sbp_lockinfo_t *li = sbp_side_get(obj);
+	if (li) {
+		atomic_store_explicit(&li->ckey, 0, memory_order_relaxed);
+		atomic_store_explicit(&li->owner, 0, memory_order_relaxed);
+	}
+}
+
+/* ---- the thread's table ----------------------------------------------- */
+
+/* The entry for (class, site, kind) in this thread's slot; NULL when full. */
+static sbp_entry_t *sbp_entry(uint64_t ckey, uint64_t site, uint32_t kind)
+{
+	sbp_slot_t *s = sbp_t.slot;
+	uint64_t pc = ckey >> 1;
+	uint32_t origin = (ckey & 1) ? SBP_O_FIRST_USE : SBP_O_INIT;
+	uint64_t h = sbp_mix(ckey ^ (site * UINT64_C(0x9e3779b97f4a7c15)) ^ kind);
+
+	for (unsigned i = 0; i < SBP_ENTRIES; i++) {
+		sbp_entry_t *e = &s->entry[(h + i) & (SBP_ENTRIES - 1)];
+		if (SBP_LIKELY(e->class_pc == pc && e->site_pc == site && e->kind == kind && e->origin == origin))
+			return e;
+		if (e->class_pc == 0) {
+			e->site_pc = site;
+			e->kind = kind;
+			e->origin = origin;
+			e->hist[0].min = UINT64_MAX; /* sb_hist_init's empty state; the rest is 0 */
+			e->hist[1].min = UINT64_MAX;
+			e->class_pc = pc;
+			s->entries_used++;
+			return e;
+		}
+	}
+	s->table_full++;
+	return NULL;
+}
+
+/* ---- thread start and end --------------------------------------------- */
+
+static void sbp_thread_gone(void *slot)
+{
+	sbp_slot_t *s = slot;
+	sbp_t.state = T_FRESH;
+	sbp_t.slot = NULL;
+	sbp_t.depth = 0;
+	/* release: pairs with the acquire CAS of the next thread to claim it,
+	 * which then adds to what this thread counted. */
+	atomic_store_explicit(&s->in_use, 0, memory_order_release);
+}
+
+static sbp_slot_t *sbp_slot_at(uint32_t i)
+{
+	return (sbp_slot_t *)((char *)sbp_file + SBP_PAGE + (size_t)i * sizeof(sbp_slot_t));
+}
+
+/* A free slot (a never-used one first), claimed; NULL when all are taken. */
+static sbp_slot_t *sbp_claim(void)
+{
+	sbp_file_t *f = sbp_file;
+	uint32_t i = atomic_fetch_add_explicit(&f->slots_used, 1, memory_order_relaxed);
+	if (i < SBP_SLOTS) {
+		sbp_slot_t *s = sbp_slot_at(i);
+		atomic_store_explicit(&s->in_use, 1, memory_order_relaxed); /* never owned before */
+		return s;
+	}
+	atomic_store_explicit(&f->slots_used, SBP_SLOTS, memory_order_relaxed);
+	for (i = 0; i < SBP_SLOTS; i++) {
+		sbp_slot_t *s = sbp_slot_at(i);
+		uint32_t zero = 0;
+		/* acquire: pairs with sbp_thread_gone's release by its last owner */
+		if (atomic_load_explicit(&s->in_use, memory_order_relaxed) == 0 &&
+		    atomic_compare_exchange_strong_explicit(&s->in_use, &zero, 1, memory_order_acquire,
+							    memory_order_relaxed))
+			return s;
+	}
+	atomic_fetch_add_explicit(&f->slots_full, 1, memory_order_relaxed);
+	return NULL;
+}
+
+/*
+ * Not recording yet on this thread: count a self-test call, or give the
+ * thread a slot once the library is ready.  1 when the thread now records.
+ */
+static __attribute__((noinline)) int sbp_begin_slow(int fn)
+{
+	if (sbp_t.state == T_SELFTEST) {
+		sbp_seen[fn]++;
+		return 0;
+	}
+	if (sbp_t.state != T_FRESH)
+		return 0;
+	if (!atomic_load_explicit(&sbp_ready, memory_order_acquire)) {
+		atomic_fetch_add_explicit(&sbp_early, 1, memory_order_relaxed);
+		return 0;
+	}
+	sbp_t.state = T_OFF; /* no recording while the slot is set up */
+	sbp_slot_t *s = sbp_claim();
+	if (!s)
+		return 0; /* stays off: counted in slots_full */
+	sbp_t.tid = (int)syscall(SYS_gettid);
+	s->tid = sbp_t.tid;
+	s->threads++;
+	sbp_t.slot = s;
+	sbp_t.depth = 0;
+	pthread_setspecific(sbp_key, s);
+	sbp_t.state = T_ON;
+	return 1;
+}
+
+/* 1 when this call is to be recorded. */
+static inline int sbp_begin(int fn)
+{
+	if (SBP_LIKELY(sbp_t.state == T_ON))
+		return 1;
+	return sbp_begin_slow(fn);
+}
+
+/* ---- acquisitions and releases ---------------------------------------- */
+
+static void sbp_push(const void *lock, uint64_t t, sbp_entry_t *e)
+{
+	if (SBP_UNLIKELY(sbp_t.depth == SBP_HELD)) {
+		sbp_t.slot->held_overflow++;
+		return;
+	}
+	sbp_held_t *h = &sbp_t.held[sbp_t.depth++];
+	h->lock = lock;
+	h->t_acq = t;
+	h->e = e;
+}
+
+/*
+ * Close the hold of `lock` at stamp t (the newest one of it on the held
+ * stack).  0 when this thread has no record of holding it.
+ */
+static int sbp_pop(const void *lock, uint64_t t)
+{
+	for (int i = sbp_t.depth - 1; i >= 0; i--) {
+		if (sbp_t.held[i].lock != lock)
+			continue;
+		sbp_entry_t *e = sbp_t.held[i].e;
+		if (e)
+			sb_hist_add(&e->hist[1], t - sbp_t.held[i].t_acq);
+		for (int j = i; j < sbp_t.depth - 1; j++)
+			sbp_t.held[j] = sbp_t.held[j + 1];
+		sbp_t.depth--;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Record a successful acquisition of `lock` at `site`: t1 is the stamp after
+ * the acquiring call returned; a contended one waited t1 - t0.
+ */
+static void sbp_acquired(const void *lock, uint32_t kind, uint64_t site, int contended, uint64_t t0, uint64_t t1)
+{
+	sbp_lockinfo_t *li = sbp_side_get(lock);
+	sbp_entry_t *e = sbp_entry(sbp_class(li, site), site, kind);
+	if (e) {
+		e->acquisitions++;
+		if (contended) {
+			e->contended++;
+			sb_hist_add(&e->hist[0], t1 - t0);
+		}
+		if (kind != SBP_K_READ && li) {
+			int prev = atomic_load_explicit(&li->owner, memory_order_relaxed);
+			if (prev != sbp_t.tid) {
+				e->owner_changes += prev != 0;
+				atomic_store_explicit(&li->owner, sbp_t.tid, memory_order_relaxed);
+			}
+		}
+	}
+	sbp_push(lock, t1, e);
+}
+
+/* A call that did not acquire: trylock failure, timeout or error. */
+static void sbp_failed(const void *lock, uint32_t kind, uint64_t site, int what)
+{
+	sbp_entry_t *e = sbp_entry(sbp_class(sbp_side_get(lock), site), site, kind);
+	if (!e)
+		return;
+	if (what == EBUSY)
+		e->trylock_fail++;
+	else if (what == ETIMEDOUT)
+		e->timeouts++;
+	else
+		e->errors++;
+}
+
+static void sbp_released(const void *lock, uint64_t t)
+{
+	if (!sbp_pop(lock, t))
+		sbp_t.slot->unmatched_unlock++;
+}
+
+/*
+ * The shape every blocking acquisition shares: trycall is glibc's trylock,
+ * blockcall glibc's blocking call, lk_ and site_ the lock and the call site.
+ * EOWNERDEAD (a robust mutex whose owner died) is an acquisition too.
+ */
+#define SBP_ACQUIRE(kind, trycall, blockcall)                                                  \
+	do {                                                                                   \
+		int rc_ = (trycall);                                                           \
+		if (rc_ == 0 || rc_ == EOWNERDEAD) {                                           \
+			sbp_acquired(lk_, (kind), site_, 0, 0, sb_tick_end());                 \
+			return rc_;                                                            \
+		}                                                                              \
+		uint64_t t0_ = sb_tick_start();                                                \
+		rc_ = (blockcall);                                                             \
+		uint64_t t1_ = sb_tick_end();                                                  \
+		if (rc_ == 0 || rc_ == EOWNERDEAD)                                             \
+			sbp_acquired(lk_, (kind), site_, 1, t0_, t1_);                         \
+		else                                                                           \
+			sbp_failed(lk_, (kind), site_, rc_ == ETIMEDOUT ? ETIMEDOUT : EINVAL); \
+		return rc_;                                                                    \
+	} while (0)
+
+/* ---- pthread_mutex_* ---------------------------------------------------- */
+
+typedef int (*mfn_t)(pthread_mutex_t *);
+typedef int (*mtimed_t)(pthread_mutex_t *, const struct timespec *);
+typedef int (*mclock_t)(pthread_mutex_t *, clockid_t, const struct timespec *);
+
+SBP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (!sbp_begin(SBP_F_mutex_lock))
+		return REAL(mutex_lock, mfn_t)(m);
+	const void *lk_ = m;
+	uint64_t site_ = SBP_RA();
+	SBP_ACQUIRE(SBP_K_MUTEX, REAL(mutex_trylock, mfn_t)(m), REAL(mutex_lock, mfn_t)(m));
+}
+
+SBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	if (!sbp_begin(SBP_F_mutex_trylock))
+		return REAL(mutex_trylock, mfn_t)(m);
+	int rc = REAL(mutex_trylock, mfn_t)(m);
+	if (rc == 0 || rc == EOWNERDEAD)
+		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sb_tick_end());
+	else
+		sbp_failed(m, SBP_K_MUTEX, SBP_RA(), rc == EBUSY ? EBUSY : EINVAL);
+	return rc;
+}
+
+SBP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ts)
+{
+	if (!sbp_begin(SBP_F_mutex_timedlock))
+		return REAL(mutex_timedlock, mtimed_t)(m, ts);
+	const void *lk_ = m;
+	uint64_t site_ = SBP_RA();
+	SBP_ACQUIRE(SBP_K_MUTEX, REAL(mutex_trylock, mfn_t)(m), REAL(mutex_timedlock, mtimed_t)(m, ts));
+}
+
+SBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timespec *ts)
+{
+	if (!sbp_begin(SBP_F_mutex_clocklock))
+		return REAL(mutex_clocklock, mclock_t)(m, c, ts);
+	const void *lk_ = m;
+	uint64_t site_ = SBP_RA();
+	SBP_ACQUIRE(SBP_K_MUTEX, REAL(mutex_trylock, mfn_t)(m), REAL(mutex_clocklock, mclock_t)(m, c, ts));
+}
+
+SBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (sbp_begin(SBP_F_mutex_unlock))
+		sbp_released(m, sb_tick_end());
+	return REAL(mutex_unlock, mfn_t)(m);
+}
+
+SBP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
+{
+	if (sbp_begin(SBP_F_mutex_init))
+		sbp_name_class(m, SBP_RA());
+	return REAL(mutex_init, int (*)(pthread_mutex_t *, const pthread_mutexattr_t *))(m, a);
+}
+
+SBP_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	if (sbp_begin(SBP_F_mutex_destroy))
+		sbp_forget(m);
+	return REAL(mutex_destroy, mfn_t)(m);
+}
+
+/* ---- pthread_spin_* ----------------------------------------------------- */
+
+typedef int (*sfn_t)(pthread_spinlock_t *);
+
+/* pthread_spinlock_t is a volatile int: its address, as the tables key it. */
+#define SPIN_ADDR(l) ((const void *)(uintptr_t)(l))
+
+SBP_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
+{
+	if (!sbp_begin(SBP_F_spin_lock))
+		return REAL(spin_lock, sfn_t)(l);
+	const void *lk_ = SPIN_ADDR(l);
+	uint64_t site_ = SBP_RA();
+	SBP_ACQUIRE(SBP_K_SPIN, REAL(spin_trylock, sfn_t)(l), REAL(spin_lock, sfn_t)(l));
+}
+
+SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
+{
+	if (!sbp_begin(SBP_F_spin_trylock))
+		return REAL(spin_trylock, sfn_t)(l);
+	int rc = REAL(spin_trylock, sfn_t)(l);
+	if (rc == 0)
+		sbp_acquired(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), 0, 0, sb_tick_end());
+	else
+		sbp_failed(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), rc == EBUSY ? EBUSY : EINVAL);
+	return rc;
+}
+
+SBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
+{
+	if (sbp_begin(SBP_F_spin_unlock))
+		sbp_released(SPIN_ADDR(l), sb_tick_end());
+	return REAL(spin_unlock, sfn_t)(l);
+}
+
+SBP_EXPORT int pthread_spin_init(pthread_spinlock_t *l, int pshared)
+{
+	if (sbp_begin(SBP_F_spin_init))
+		sbp_name_class(SPIN_ADDR(l), SBP_RA());
+	return REAL(spin_init, int (*)(pthread_spinlock_t *, int))(l, pshared);
+}
+
+SBP_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l)
+{
+	if (sbp_begin(SBP_F_spin_destroy))
+		sbp_forget(SPIN_ADDR(l));
+	return REAL(spin_destroy, sfn_t)(l);
+}
+
+/* ---- pthread_rwlock_* --------------------------------------------------- */
+
+typedef int (*rfn_t)(pthread_rwlock_t *);
+typedef int (*rtimed_t)(pthread_rwlock_t *, const struct timespec *);
+typedef int (*rclock_t)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+
+#define SBP_RW(fname, id, kind, tryid, call)                    \
+	SBP_EXPORT int fname                                    \
+	{                                                       \
+		if (!sbp_begin(SBP_F_##id))                     \
+			return call;                            \
+		const void *lk_ = l;                            \
+		uint64_t site_ = SBP_RA();                      \
+		SBP_ACQUIRE(kind, REAL(tryid, rfn_t)(l), call); \
+	}
+
+SBP_RW(pthread_rwlock_rdlock(pthread_rwlock_t *l), rw_rdlock, SBP_K_READ, rw_tryrdlock, REAL(rw_rdlock, rfn_t)(l))
+SBP_RW(pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *ts), rw_timedrdlock, SBP_K_READ,
+       rw_tryrdlock, REAL(rw_timedrdlock, rtimed_t)(l, ts))
+SBP_RW(pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *ts), rw_clockrdlock,
+       SBP_K_READ, rw_tryrdlock, REAL(rw_clockrdlock, rclock_t)(l, c, ts))
+SBP_RW(pthread_rwlock_wrlock(pthread_rwlock_t *l), rw_wrlock, SBP_K_WRITE, rw_trywrlock, REAL(rw_wrlock, rfn_t)(l))
+SBP_RW(pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *ts), rw_timedwrlock, SBP_K_WRITE,
+       rw_trywrlock, REAL(rw_timedwrlock, rtimed_t)(l, ts))
+SBP_RW(pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *ts), rw_clockwrlock,
+       SBP_K_WRITE, rw_trywrlock, REAL(rw_clockwrlock, rclock_t)(l, c, ts))
+
+static int sbp_rw_try(pthread_rwlock_t *l, int id, uint32_t kind, uint64_t site)
+{
+	int rc = ((rfn_t)sbp_real(id))(l);
+	if (rc == 0)
+		sbp_acquired(l, kind, site, 0, 0, sb_tick_end());
+	else
+		sbp_failed(l, kind, site, rc == EBUSY ? EBUSY : EINVAL);
+	return rc;
+}
+
+SBP_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+{
+	if (!sbp_begin(SBP_F_rw_tryrdlock))
+		return REAL(rw_tryrdlock, rfn_t)(l);
+	return sbp_rw_try(l, SBP_F_rw_tryrdlock, SBP_K_READ, SBP_RA());
+}
+
+SBP_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+{
+	if (!sbp_begin(SBP_F_rw_trywrlock))
+		return REAL(rw_trywrlock, rfn_t)(l);
+	return sbp_rw_try(l, SBP_F_rw_trywrlock, SBP_K_WRITE, SBP_RA());
+}
+
+SBP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+	if (sbp_begin(SBP_F_rw_unlock))
+		sbp_released(l, sb_tick_end());
+	return REAL(rw_unlock, rfn_t)(l);
+}
+
+SBP_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
+{
+	if (sbp_begin(SBP_F_rw_init))
+		sbp_name_class(l, SBP_RA());
+	return REAL(rw_init, int (*)(pthread_rwlock_t *, const pthread_rwlockattr_t *))(l, a);
+}
+
+SBP_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
+{
+	if (sbp_begin(SBP_F_rw_destroy))
+		sbp_forget(l);
+	return REAL(rw_destroy, rfn_t)(l);
+}
+
+/* ---- condition variables ------------------------------------------------ */
+
+/*
+ * A condvar wait, around glibc's call `wait` (which releases the mutex,
+ * sleeps, and takes the mutex back inside glibc, out of our sight):
+ *
+ *  - the mutex's hold ends at the wait's entry (as an unlock would);
+ *  - signal wait = from the entry to the latest signal/broadcast on this
+ *    condvar seen in [entry, return] (the side table keeps its stamp);
+ *    re-acquire = from that signal to the return: the time it took to get
+ *    the mutex back once woken.  No signal in the window (a timeout, a
+ *    spurious wake-up, or a newer signal that overwrote the stamp): the
+ *    whole wait is signal wait and `cond_unsplit` counts it;
+ *  - the return is a relock of the mutex at this site: its hold starts
+ *    there; it is counted in `relocks`, not in acquisitions (whether it
+ *    was contended is unknown).
+ */
+static int sbp_cond_wait(const void *c, const void *m, uint64_t site, int rc_timeout, int (*wait)(void *), void *arg)
+{
+	uint64_t t_in = sb_tick_start();
+	if (!sbp_pop(m, t_in))
+		sbp_t.slot->unmatched_unlock++;
+	int rc = wait(arg);
+	uint64_t t_out = sb_tick_end();
+	sbp_lockinfo_t *lc = sbp_side_get(c);
+	sbp_entry_t *ce = sbp_entry(sbp_class(lc, site), site, SBP_K_COND);
+	if (ce) {
+		uint64_t sig = lc ? atomic_load_explicit(&lc->aux, memory_order_relaxed) : 0;
+		ce->cond_waits++;
+		ce->timeouts += rc == rc_timeout;
+		if (sig >= t_in && sig <= t_out) {
+			sb_hist_add(&ce->hist[0], sig - t_in);
+			sb_hist_add(&ce->hist[1], t_out - sig);
+		} else {
+			ce->cond_unsplit++;
+			sb_hist_add(&ce->hist[0], t_out - t_in);
+		}
+	}
+	sbp_lockinfo_t *lm = sbp_side_get(m);
+	sbp_entry_t *me = sbp_entry(sbp_class(lm, site), site, SBP_K_MUTEX);
+	if (me)
+		me->relocks++;
+	if (lm)
+		atomic_store_explicit(&lm->owner, sbp_t.tid, memory_order_relaxed);
+	sbp_push(m, t_out, me);
+	return rc;
+}
+
+static void sbp_cond_signal(const void *c, uint64_t site, int broadcast)
+{
+	sbp_lockinfo_t *li = sbp_side_get(c);
+	if (li)
+		atomic_store_explicit(&li->aux, sb_tick_end(), memory_order_relaxed);
+	sbp_entry_t *e = sbp_entry(sbp_class(li, site), site, SBP_K_COND);
+	if (e) {
+		e->signals += !broadcast;
+		e->broadcasts += broadcast;
+	}
+}
+
+struct sbp_wait_args {
+	void *c, *m;
+	const struct timespec *ts;
+	clockid_t clk;
+	int id;
+};
+
+static int sbp_do_wait(void *p)
+{
+	struct sbp_wait_args *a = p;
+	switch (a->id) {
+	case SBP_F_cond_wait:
+		return REAL(cond_wait, int (*)(void *, void *))(a->c, a->m);
+	case SBP_F_cond_timedwait:
+		return REAL(cond_timedwait, int (*)(void *, void *, const struct timespec *))(a->c, a->m, a->ts);
+	case SBP_F_cond_clockwait:
+		return REAL(cond_clockwait, int (*)(void *, void *, clockid_t, const struct timespec *))(a->c, a->m,
+													 a->clk, a->ts);
+	case SBP_F_cnd_wait:
+		return REAL(cnd_wait, int (*)(void *, void *))(a->c, a->m);
+	default:
+		return REAL(cnd_timedwait, int (*)(void *, void *, const struct timespec *))(a->c, a->m, a->ts);
+	}
+}
+
+/* The five waits: the self-test only counts (a real wait would sleep). */
+#define SBP_WAIT(id, c, m, ts, clk, timeout)                                                   \
+	do {                                                                                   \
+		struct sbp_wait_args a_ = {(void *)(c), (void *)(m), (ts), (clk), SBP_F_##id}; \
+		if (SBP_UNLIKELY(sbp_t.state == T_SELFTEST)) {                                 \
+			sbp_seen[SBP_F_##id]++;                                                \
+			return 0;                                                              \
+		}                                                                              \
+		if (!sbp_begin(SBP_F_##id))                                                    \
+			return sbp_do_wait(&a_);                                               \
+		return sbp_cond_wait((c), (m), SBP_RA(), (timeout), sbp_do_wait, &a_);         \
+	} while (0)
+
+SBP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	SBP_WAIT(cond_wait, c, m, NULL, 0, ETIMEDOUT);
+}
+
+SBP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *ts)
+{
+	SBP_WAIT(cond_timedwait, c, m, ts, 0, ETIMEDOUT);
+}
+
+SBP_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk, const struct timespec *ts)
+{
+	SBP_WAIT(cond_clockwait, c, m, ts, clk, ETIMEDOUT);
+}
+
+SBP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+{
+	if (sbp_begin(SBP_F_cond_signal))
+		sbp_cond_signal(c, SBP_RA(), 0);
+	return REAL(cond_signal, int (*)(pthread_cond_t *))(c);
+}
+
+SBP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	if (sbp_begin(SBP_F_cond_broadcast))
+		sbp_cond_signal(c, SBP_RA(), 1);
+	return REAL(cond_broadcast, int (*)(pthread_cond_t *))(c);
+}
+
+SBP_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
+{
+	if (sbp_begin(SBP_F_cond_init))
+		sbp_name_class(c, SBP_RA());
+	return REAL(cond_init, int (*)(pthread_cond_t *, const pthread_condattr_t *))(c, a);
+}
+
+SBP_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
+{
+	if (sbp_begin(SBP_F_cond_destroy))
+		sbp_forget(c);
+	return REAL(cond_destroy, int (*)(pthread_cond_t *))(c);
+}
+
+/* ---- C11 mtx_* and cnd_* (glibc implements them apart: no pthread call
+ * of theirs reaches the wrappers above) --------------------------------- */
+
+typedef int (*xfn_t)(mtx_t *);
+
+/* thrd_* codes as errno-style codes for the shared paths. */
+static int sbp_thrd_rc(int rc)
+{
+	return rc == thrd_success ? 0 : rc == thrd_busy ? EBUSY : rc == thrd_timedout ? ETIMEDOUT : EINVAL;
+}
+
+SBP_EXPORT int mtx_lock(mtx_t *m)
+{
+	if (!sbp_begin(SBP_F_mtx_lock))
+		return REAL(mtx_lock, xfn_t)(m);
+	uint64_t site = SBP_RA();
+	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
+		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sb_tick_end());
+		return thrd_success;
+	}
+	uint64_t t0 = sb_tick_start();
+	int rc = REAL(mtx_lock, xfn_t)(m);
+	uint64_t t1 = sb_tick_end();
+	if (rc == thrd_success)
+		sbp_acquired(m, SBP_K_MUTEX, site, 1, t0, t1);
+	else
+		sbp_failed(m, SBP_K_MUTEX, site, EINVAL);
+	return rc;
+}
+
+SBP_EXPORT int mtx_trylock(mtx_t *m)
+{
+	if (!sbp_begin(SBP_F_mtx_trylock))
+		return REAL(mtx_trylock, xfn_t)(m);
+	int rc = REAL(mtx_trylock, xfn_t)(m);
+	if (rc == thrd_success)
+		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sb_tick_end());
+	else
+		sbp_failed(m, SBP_K_MUTEX, SBP_RA(), sbp_thrd_rc(rc));
+	return rc;
+}
+
+SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	typedef int (*xtimed_t)(mtx_t *restrict, const struct timespec *restrict);
+	if (!sbp_begin(SBP_F_mtx_timedlock))
+		return REAL(mtx_timedlock, xtimed_t)(m, ts);
+	uint64_t site = SBP_RA();
+	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
+		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sb_tick_end());
+		return thrd_success;
+	}
+	uint64_t t0 = sb_tick_start();
+	int rc = REAL(mtx_timedlock, xtimed_t)(m, ts);
+	uint64_t t1 = sb_tick_end();
+	if (rc == thrd_success)
+		sbp_acquired(m, SBP_K_MUTEX, site, 1, t0, t1);
+	else
+		sbp_failed(m, SBP_K_MUTEX, site, sbp_thrd_rc(rc));
+	return rc;
+}
+
+SBP_EXPORT int mtx_unlock(mtx_t *m)
+{
+	if (sbp_begin(SBP_F_mtx_unlock))
+		sbp_released(m, sb_tick_end());
+	return REAL(mtx_unlock, xfn_t)(m);
+}
+
+SBP_EXPORT int mtx_init(mtx_t *m, int type)
+{
+	if (sbp_begin(SBP_F_mtx_init))
+		sbp_name_class(m, SBP_RA());
+	return REAL(mtx_init, int (*)(mtx_t *, int))(m, type);
+}
+
+SBP_EXPORT void mtx_destroy(mtx_t *m)
+{
+	if (sbp_begin(SBP_F_mtx_destroy))
+		sbp_forget(m);
+	REAL(mtx_destroy, void (*)(mtx_t *))(m);
+}
+
+SBP_EXPORT int cnd_wait(cnd_t *c, mtx_t *m)
+{
+	SBP_WAIT(cnd_wait, c, m, NULL, 0, thrd_timedout);
+}
+
+SBP_EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	SBP_WAIT(cnd_timedwait, c, m, ts, 0, thrd_timedout);
+}
+
+SBP_EXPORT int cnd_signal(cnd_t *c)
+{
+	if (sbp_begin(SBP_F_cnd_signal))
+		sbp_cond_signal(c, SBP_RA(), 0);
+	return REAL(cnd_signal, int (*)(cnd_t *))(c);
+}
+
+SBP_EXPORT int cnd_broadcast(cnd_t *c)
+{
+	if (sbp_begin(SBP_F_cnd_broadcast))
+		sbp_cond_signal(c, SBP_RA(), 1);
+	return REAL(cnd_broadcast, int (*)(cnd_t *))(c);
+}
+
+SBP_EXPORT int cnd_init(cnd_t *c)
+{
+	if (sbp_begin(SBP_F_cnd_init))
+		sbp_name_class(c, SBP_RA());
+	return REAL(cnd_init, int (*)(cnd_t *))(c);
+}
+
+SBP_EXPORT void cnd_destroy(cnd_t *c)
+{
+	if (sbp_begin(SBP_F_cnd_destroy))
+		sbp_forget(c);
+	REAL(cnd_destroy, void (*)(cnd_t *))(c);
+}
+
+/* ---- the file, start-up, fork, end ------------------------------------- */
+
+/* dir/prefix<tag>suffix */
+static void sbp_path(char *out, size_t cap, const char *prefix, const char *suffix)
+{
+	size_t at = sbp_cat(out, cap, 0, sbp_dir);
+	at = sbp_cat(out, cap, at, "/");
+	at = sbp_cat(out, cap, at, prefix);
+	at = sbp_cat(out, cap, at, sbp_tag);
+	sbp_cat(out, cap, at, suffix);
+}
+
+/* Copy /proc/self/maps beside the file: the report resolves sites with it. */
+static void sbp_save_maps(void)
+{
+	char path[640], buf[4096];
+	sbp_path(path, sizeof path, "maps-", ".txt");
+	int in = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+}
+
+/*
+ * Create prof-<pid>.bin (prof-<pid>-<n>.bin when that exists: an exec'd
+ * program keeps its fork child's pid) and map it.  0, or -1: recording off.
+ * Async-signal-safe: also called in a fork child.
+ */
+static int sbp_open_file(int fork_child)
+{
+	char path[640];
+	int fd = -1;
+	pid_t pid = getpid();
+	for (int n = 0; n < 100 && fd < 0; n++) {
+		size_t at = sbp_cat_int(sbp_tag, sizeof sbp_tag, 0, pid);
+		if (n)
+			sbp_cat_int(sbp_tag, sizeof sbp_tag, sbp_cat(sbp_tag, sizeof sbp_tag, at, "-"), n);
+		sbp_path(path, sizeof path, "prof-", ".bin");
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return -1;
+	}
+	if (fd < 0)
+		return -1;
+	size_t len = SBP_PAGE + (size_t)SBP_SLOTS * sizeof(sbp_slot_t);
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, (off_t)len) == 0)
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	sbp_file_t *f = p;
+	f->version = SBP_VERSION;
+	f->header_size = sizeof(sbp_file_t);
+	f->slot_size = sizeof(sbp_slot_t);
+	f->entry_size = sizeof(sbp_entry_t);
+	f->nslots = SBP_SLOTS;
+	f->nentries = SBP_ENTRIES;
+	f->pid = pid;
+	f->ppid = getppid();
+	f->fork_child = (uint32_t)fork_child;
+	f->state = 1;
+	f->start_ticks = sb_tick_end();
+	f->start_ns = sbp_mono_raw_ns();
+	memcpy(f->magic, SBP_MAGIC, sizeof SBP_MAGIC); /* last: a reader trusts the magic */
+	sbp_file = f;
+	sbp_file_len = len;
+	sbp_save_maps();
+	return 0;
+}
+
+/*
+ * In the fork child, before it returns from fork: a file of its own; the
+ * forking thread's held locks move into its new slot (their holds go on).
+ */
+static void sbp_atfork_child(void)
+{
+	sbp_file_t *old = sbp_file;
+	size_t old_len = sbp_file_len;
+	int was_on = sbp_t.state == T_ON;
+	sbp_held_t held[SBP_HELD];
+	int depth = sbp_t.depth;
+	memcpy(held, sbp_t.held, sizeof held);
+
+	sbp_t.state = T_OFF;
+	if (sbp_open_file(1) != 0) {
+		atomic_store_explicit(&sbp_ready, 0, memory_order_relaxed); /* nothing recorded from now on */
+		return;
+	}
+	if (!was_on) {
+		sbp_t.state = T_FRESH;
+	} else {
+		sbp_t.state = T_FRESH;
+		sbp_t.slot = NULL;
+		if (sbp_begin_slow(SBP_F_mutex_lock)) {
+			for (int i = 0; i < depth; i++) {
+				sbp_entry_t *e = held[i].e, *ne = NULL;
+				if (e)
+					ne = sbp_entry(e->class_pc << 1 | (e->origin == SBP_O_FIRST_USE), e->site_pc,
+						       e->kind);
+				sbp_push(held[i].lock, held[i].t_acq, ne);
+			}
+		}
+	}
+	munmap(old, old_len);
+}
+
+static void sbp_refuse(const char *line, size_t len)
+{
+	const char *dir = getenv("SBPROF_DIR");
+	if (dir && *dir) {
+		char path[640];
+		size_t at = sbp_cat(path, sizeof path, 0, dir);
+		sbp_cat(path, sizeof path, at, "/refused");
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			if (write(fd, line, len) < 0) {
+				/* nothing more to try: the exit status still tells */
+			}
+			close(fd);
+			_exit(2);
+		}
+	}
+	if (write(2, line, len) < 0) {
+		/* stderr closed: the exit status still tells */
+	}
+	_exit(2);
+}
+
+/*
+ * Call every entry point once through libsbprof-check.so's PLT; refuse the
+ * process when one was not seen by its wrapper.
+ */
+static void sbp_selftest(void)
+{
+	char line[2048];
+	size_t at;
+	int missing = 0;
+
+	for (int i = 0; i < SBP_NFUNCS; i++)
+		sbp_real(i);
+	sbp_t.state = T_SELFTEST;
+	sbprof_check_calls();
+	sbp_t.state = T_FRESH;
+	at = sbp_cat(line, sizeof line, 0, "profile-app: ");
+	size_t names = at;
+	for (int i = 0; i < SBP_NFUNCS; i++) {
+		if (sbp_seen[i] && atomic_load_explicit(&sbp_next[i], memory_order_relaxed))
+			continue;
+		missing++;
+		at = sbp_cat(line, sizeof line, at, missing > 1 ? ", " : "");
+		at = sbp_cat(line, sizeof line, at, sbp_names[i]);
+	}
+	if (!missing)
+		return;
+	char head[160];
+	size_t h = sbp_cat_int(head, sizeof head, 0, missing);
+	h = sbp_cat(head, sizeof head, h, missing == 1 ? " function bypasses" : " functions bypass");
+	h = sbp_cat(head, sizeof head, h, " the interposer (their calls would go unseen): ");
+	char out[2304];
+	at = sbp_cat(out, sizeof out, 0, "profile-app: ");
+	at = sbp_cat(out, sizeof out, at, head);
+	at = sbp_cat(out, sizeof out, at, line + names);
+	at = sbp_cat(out, sizeof out, at, "\n");
+	sbp_refuse(out, at);
+}
+
+__attribute__((constructor)) static void sbp_start(void)
+{
+	sbp_selftest();
+	const char *dir = getenv("SBPROF_DIR");
+	if (!dir || !*dir || strlen(dir) >= sizeof sbp_dir - 1)
+		return; /* not under profile-app: wrappers pass through */
+	sbp_cat(sbp_dir, sizeof sbp_dir, 0, dir);
+	void *side = mmap(NULL, (size_t)SBP_SIDE * sizeof(sbp_lockinfo_t), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (side == MAP_FAILED || pthread_key_create(&sbp_key, sbp_thread_gone) != 0)
+		return;
+	sbp_side = side;
+	if (sbp_open_file(0) != 0)
+		return;
+	sbp_file->early_calls = atomic_load_explicit(&sbp_early, memory_order_relaxed);
+	pthread_atfork(NULL, NULL, sbp_atfork_child);
+	/* release: pairs with the acquire load in sbp_begin_slow */
+	atomic_store_explicit(&sbp_ready, 1, memory_order_release);
+}
+
+__attribute__((destructor)) static void sbp_end(void)
+{
+	if (!atomic_load_explicit(&sbp_ready, memory_order_acquire)) /* pairs with sbp_start's release */
+		return;
+	sbp_file->end_ticks = sb_tick_end();
+	sbp_file->end_ns = sbp_mono_raw_ns();
+	sbp_file->state = 2;
+	sbp_save_maps(); /* libraries loaded since the start */
+}

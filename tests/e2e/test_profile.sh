@@ -1,0 +1,217 @@
+#!/bin/sh
+# test_profile.sh - profile-app end to end on the programs of tests/profile/
+# (known answers) and on Debian's cache_bench: counts, their sums, the hold
+# time asked, _exit, fork, condvars, parking, the self-test's refusal, bad
+# input.  Prints ok/not ok lines and closes with "N passed, N failed".
+# Usage: tests/e2e/test_profile.sh [BUILD_DIR]
+set -u
+B=${1:-${B:-build}}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+RES=$T/results
+mkdir -p "$RES"
+export SPINBENCH_RESULTS=$RES SBPROF_BUILD=$B
+n=0 pass=0 failn=0 skipn=0
+
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
+skip() { n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - $1 # skip $2"; }
+check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
+
+# q DIR FILE EXPR: evaluate a Python expression over the CSV rows (list of dicts `r`)
+q() {
+	python3 - "$1/$2" "$3" <<'PY'
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))
+i = lambda v: int(v)
+f = lambda v: float(v)
+print(eval(sys.argv[2]))
+PY
+}
+
+# The library must load into this machine's programs (not so under make
+# cross-test, whose build is aarch64): a record appears, or the test skips.
+mkdir -p "$T/probe"
+SBPROF_DIR=$T/probe LD_PRELOAD="$PWD/$B/libsbprof.so" /bin/true 2>/dev/null
+if ! ls "$T/probe"/prof-*.bin >/dev/null 2>&1; then
+	echo "ok 1 - profile-app # skip $B/libsbprof.so cannot be preloaded here"
+	echo "1 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+
+# run NAME ARGS...: profile-app into $T/NAME; sets rc
+run() {
+	name=$1; shift
+	./profile-app --quiet --out="$T/$name" -- "$@" >"$T/$name.out" 2>"$T/$name.err"
+	rc=$?
+}
+
+# The hot lock: 2 threads x 300, 20 us holds.
+run hot "$B/prof_hot" 20 300
+check "hot: exit status 0 passed through" $rc "$(cat "$T/hot.err")"
+v=$(q "$T/hot" locks.csv "[x for x in r if x['kind'] == 'mutex' and i(x['acquisitions']) == 600] != []")
+check "hot: one mutex class with 2 x 300 acquisitions" $([ "$v" = True ] && echo 0 || echo 1) "$(cat "$T/hot/locks.csv")"
+v=$(q "$T/hot" locks.csv "[round(f(x['hold_p50_ns'])/1000, 1) for x in r if i(x['acquisitions']) == 600][0]")
+python3 -c "import sys; sys.exit(0 if 18 <= $v <= 60 else 1)"
+check "hot: hold p50 $v us for 20 us asked (band 18-60)" $?
+v=$(q "$T/hot" locks.csv "all(i(x['acquisitions']) == i(x['contended']) + i(x['uncontended']) and i(x['holds']) <= i(x['acquisitions']) + i(x['relocks']) for x in r)")
+check "hot: acquisitions = contended + uncontended on every row" $([ "$v" = True ] && echo 0 || echo 1)
+v=$(q "$T/hot" locks.csv "[x['role'] for x in r if i(x['acquisitions']) == 600][0]")
+[ "$v" = contended ] || [ "$v" = uncontended ]
+check "hot: role '$v' (contended, or no wait on this run; never parking)" $?
+grep -q "hot.c:" "$T/hot/sites.csv"
+check "hot: call sites resolved to file:line" $? "$(head -3 "$T/hot/sites.csv")"
+python3 - "$T/hot" <<'PY'
+import csv, json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/meta.json"))
+need = ["machine", "kernel", "glibc", "topology", "command", "exit_status", "steal_share", "load_before", "load_after", "clock"]
+miss = [k for k in need if k not in m]
+sys.exit(1 if miss or m["exit_status"] != 0 else 0)
+PY
+check "hot: meta.json has machine, kernel, glibc, topology, command, exit status, steal, load" $?
+
+# Per-site sums equal the class totals (every summed column), on the mixed program.
+run mixed "$B/prof_mixed"
+check "mixed: exit status 0" $rc "$(cat "$T/mixed.err")"
+python3 - "$T/mixed" <<'PY'
+import csv, sys
+d = sys.argv[1]
+L = list(csv.DictReader(open(d + "/locks.csv")))
+S = list(csv.DictReader(open(d + "/sites.csv")))
+cols = ["acquisitions", "contended", "uncontended", "owner_changes", "trylock_fail", "timeouts", "errors", "relocks", "holds", "parked"]
+bad = []
+for l in L:
+    mine = [s for s in S if (s["pid"], s["kind"], s["class"], s["origin"]) == (l["pid"], l["kind"], l["class"], l["origin"])]
+    for c in cols:
+        if sum(int(s[c]) for s in mine) != int(l[c]):
+            bad.append((l["kind"], l["class"], c))
+    for c in ["wait_total_ns", "hold_total_ns"]:
+        if abs(sum(float(s[c]) for s in mine) - float(l[c])) > 2 * len(mine):
+            bad.append((l["kind"], l["class"], c))
+print("# mismatches: %s" % bad)
+sys.exit(1 if bad or not L else 0)
+PY
+check "mixed: per-site sums = per-class totals" $?
+v=$(q "$T/mixed" locks.csv "sorted((x['kind'], i(x['acquisitions'])) for x in r)")
+[ "$v" = "[('mutex', 11), ('mutex', 50), ('read', 300), ('spin', 100), ('write', 200)]" ]
+check "mixed: reads 300 and writes 200 apart, spin 100, C11 mtx 50, mutex 10 + the holder's 1" $? "$v"
+v=$(q "$T/mixed" locks.csv "[(i(x['trylock_fail']), i(x['timeouts'])) for x in r if i(x['acquisitions']) == 11]")
+[ "$v" = "[(7, 3)]" ]
+check "mixed: 7 trylock failures and 3 timeouts apart, not acquisitions" $? "$v"
+
+# _exit: no destructor, the figures still there, the status passed through.
+run exit "$B/prof_exit"
+[ $rc -eq 3 ]
+check "_exit(3): profile-app exits 3" $? "exit $rc"
+v=$(q "$T/exit" locks.csv "sum(i(x['acquisitions']) for x in r)")
+[ "$v" = 1000 ]
+check "_exit: 1000 acquisitions recorded" $? "$v"
+v=$(q "$T/exit" processes.csv "[x['ended'] for x in r]")
+[ "$v" = "['no-destructor']" ]
+check "_exit: the process is marked as ended without its destructor" $? "$v"
+grep -q '"exit_status": 3' "$T/exit/meta.json"
+check "_exit: meta.json records exit status 3" $?
+
+# fork: the child apart, under its own pid.
+run fork "$B/prof_fork"
+check "fork: exit status 0" $rc "$(cat "$T/fork.err")"
+v=$(q "$T/fork" processes.csv "sorted((x['fork_child'], x['ended']) for x in r)")
+[ "$v" = "[('0', 'exit'), ('1', 'exit')]" ]
+check "fork: two processes, the child marked" $? "$v"
+v=$(q "$T/fork" locks.csv "sorted(i(x['acquisitions']) for x in r)")
+[ "$v" = "[200, 400]" ]
+check "fork: parent 300 + 100, child 200 apart" $? "$v"
+
+# Condvar producer/consumer: count checked by the program; the wait split.
+run cond "$B/prof_condvar" 2000
+check "condvar: 2000 items in order (the program's own check)" $rc "$(cat "$T/cond.out")"
+python3 - "$T/cond" <<'PY'
+import csv, sys
+d = sys.argv[1]
+C = list(csv.DictReader(open(d + "/conds.csv")))
+L = list(csv.DictReader(open(d + "/locks.csv")))
+waits = sum(int(c["waits"]) for c in C)
+sig = sum(int(c["signals"]) for c in C)
+split = sum(int(c["waits"]) - int(c["unsplit"]) for c in C)
+m = [l for l in L if l["kind"] == "mutex"]
+ok = sig == 4000 and waits > 0 and split > 0 and len(m) == 1 and int(m[0]["acquisitions"]) == 4000 \
+    and int(m[0]["relocks"]) == waits \
+    and all(float(c["reacquire_total_ns"]) > 0 for c in C if int(c["waits"]) > int(c["unsplit"]))
+print("# waits %d, signals %d, split %d, mutex acquisitions %s, relocks %s" % (waits, sig, split, m[0]["acquisitions"] if m else None, m[0]["relocks"] if m else None))
+sys.exit(0 if ok else 1)
+PY
+check "condvar: 4000 signals, waits split into signal wait and re-acquire, relocks = waits" $?
+
+# Parking: waits behind a 5 ms hold are parking, not contention.
+run park "$B/prof_parking"
+v=$(q "$T/park" locks.csv "[x['role'] for x in r]")
+[ "$v" = "['parking']" ]
+check "parking: the gate mutex is shown as parking" $? "$v"
+
+# The self-test: a library with pthread_mutex_trylock hidden is refused.
+mkdir -p "$T/dropb"
+for f in libsbprof-check.so sbprof-report; do ln -s "$PWD/$B/$f" "$T/dropb/$f"; done
+ln -s "$PWD/$B/libsbprof-drop.so" "$T/dropb/libsbprof.so"
+SBPROF_BUILD=$T/dropb ./profile-app --out="$T/drop" -- "$B/prof_hot" 1 1 >"$T/drop.out" 2>"$T/drop.err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$T/drop.err")" -eq 1 ] && grep -q "1 function bypasses the interposer.*: pthread_mutex_trylock$" "$T/drop.err" &&
+	[ ! -e "$T/drop" ] && [ ! -s "$T/drop.out" ]; then
+	ok "self-test: a dropped wrapper refuses the run: $(cat "$T/drop.err")"
+else
+	nok "self-test with pthread_mutex_trylock dropped" "exit $rc: $(cat "$T/drop.err")"
+fi
+LD_PRELOAD="$PWD/$B/libsbprof.so" /bin/true 2>"$T/st.err"
+check "self-test: the full library passes (a plain preload runs, nothing on stderr)" $([ $? -eq 0 ] && [ ! -s "$T/st.err" ] && echo 0 || echo 1)
+
+# Bad input: one line naming it, exit 2, nothing written.
+bad() {
+	want=$1; shift
+	./profile-app "$@" >"$T/bad.out" 2>"$T/bad.err"
+	rc=$?
+	left=$(ls -A "$RES")
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/bad.err")" -eq 1 ] && grep -qF -- "$want" "$T/bad.err" && [ -z "$left" ]; then
+		ok "bad input $* -> exit 2: $(cat "$T/bad.err")"
+	else
+		nok "bad input $*: want exit 2, one line naming '$want', nothing written" "exit $rc: $(cat "$T/bad.err") left: $left"
+	fi
+	rm -rf "${RES:?}"/* "$RES"/.[!.]* 2>/dev/null
+}
+bad "no program given"
+bad "no program given" --
+bad "no program 'no-such-program-xyz'" -- no-such-program-xyz
+bad "unknown option '--frobnicate'" --frobnicate -- /bin/true
+bad "--park: invalid time '5'" --park=5 -- /bin/true
+printf 'int main(void){return 0;}\n' >"$T/st.c"
+if cc -static -o "$T/static" "$T/st.c" 2>/dev/null; then
+	bad "statically linked: LD_PRELOAD cannot see it" -- "$T/static"
+else
+	skip "a static binary is refused" "cc -static unavailable"
+fi
+
+# A real program: RocksDB's cache_bench, one hot port::Mutex (1 shard) vs 64 shards.
+if command -v cache_bench >/dev/null 2>&1; then
+	run cb0 cache_bench --threads=4 --ops_per_thread=100000 --num_shard_bits=0
+	run cb6 cache_bench --threads=4 --ops_per_thread=100000 --num_shard_bits=6
+	python3 - "$T/cb0" "$T/cb6" <<'PY'
+import csv, sys
+def top(d):
+    L = list(csv.DictReader(open(d + "/locks.csv")))
+    L.sort(key=lambda r: -float(r["wait_total_ns"]))
+    return L
+a, b = top(sys.argv[1]), top(sys.argv[2])
+ha = a[0]
+hb = [r for r in b if r["class_site"] == ha["class_site"] and r["kind"] == ha["kind"]]
+sa = float(ha["contended_share"])
+sb = float(hb[0]["contended_share"]) if hb else 0.0
+print("# hot: %s %s acq, %.2f%% contended; control: %.2f%%" % (ha["class_site"], ha["acquisitions"], 100 * sa, 100 * sb))
+ok = "port::Mutex" in ha["class_site"] and int(ha["acquisitions"]) >= 400000 and sa > 0 and sb < sa / 3
+sys.exit(0 if ok else 1)
+PY
+	check "cache_bench: the port::Mutex class is the top lock, its contended share 3x+ lower with 64 shards" $?
+else
+	skip "cache_bench" "rocksdb-tools not installed (scripts/deps.sh --all)"
+fi
+
+echo "$pass passed, $failn failed, $skipn skipped"
+[ "$failn" -eq 0 ]
