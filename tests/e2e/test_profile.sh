@@ -113,6 +113,33 @@ check "_exit: the process is marked as ended without its destructor" $? "$v"
 grep -q '"exit_status": 3' "$T/exit/meta.json"
 check "_exit: meta.json records exit status 3" $?
 
+# A fatal signal: SIGABRT after 500 acquisitions.
+run abort "$B/prof_abort"
+[ $rc -eq 134 ]
+check "SIGABRT: profile-app exits 128 + 6" $? "exit $rc"
+v=$(q "$T/abort" locks.csv "sum(i(x['acquisitions']) for x in r)")
+[ "$v" = 500 ]
+check "SIGABRT: the 500 acquisitions are in the profile" $? "$v"
+
+# Closed stderr (and stdout): the profile is written all the same.
+./profile-app --out="$T/closed" -- "$B/prof_exit" >&- 2>&-
+rc=$?
+v=$(q "$T/closed" locks.csv "sum(i(x['acquisitions']) for x in r)" 2>/dev/null)
+[ $rc -eq 3 ] && [ "$v" = 1000 ]
+check "closed stdout and stderr: exit 3 passed through, 1000 acquisitions recorded" $? "exit $rc, $v"
+
+# SIGUSR1 to profile-app: an interim report while the program runs.
+./profile-app --quiet --out="$T/usr1" -- "$B/prof_long" 3 >"$T/usr1.out" 2>"$T/usr1.err" &
+pa=$!
+sleep 1.5
+kill -USR1 $pa
+wait $pa
+rc=$?
+v=$(q "$T/usr1/interim-1" locks.csv "sum(i(x['acquisitions']) for x in r)" 2>/dev/null)
+w=$(q "$T/usr1" locks.csv "sum(i(x['acquisitions']) for x in r)" 2>/dev/null)
+[ $rc -eq 0 ] && [ "${v:-0}" -gt 0 ] && [ "${w:-0}" -gt "${v:-0}" ] && grep -q "interim report 1" "$T/usr1.err"
+check "SIGUSR1: interim-1/ written mid-run ($v acquisitions), the final one has more ($w)" $? "exit $rc: $(cat "$T/usr1.err")"
+
 # fork: the child apart, under its own pid.
 run fork "$B/prof_fork"
 check "fork: exit status 0" $rc "$(cat "$T/fork.err")"
