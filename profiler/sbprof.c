@@ -83,6 +83,23 @@
 /* Provided by libsbprof-check.so (check.c). */
 void sbprof_check_calls(void);
 
+/*
+ * The stamps: the harness's ordered reads (clock.h), sb_tick_start() before
+ * a blocking call, sb_tick_end() after it and at the unlock.  They are most
+ * of the profiler's cost where the counter is slow to read (28 ns each on
+ * the project's VM).  -DSBPROF_UNORDERED_CLOCK builds with unordered reads
+ * (sb_tick_raw): cheaper, but a read may run some tens of cycles early or
+ * late, which a hold of a few ns cannot afford; for measuring the clock's
+ * share of the cost (make bench-profile), not for profiles.
+ */
+#ifdef SBPROF_UNORDERED_CLOCK
+#define SBP_T_START() sb_tick_raw()
+#define SBP_T_END() sb_tick_raw()
+#else
+#define SBP_T_START() sb_tick_start()
+#define SBP_T_END() sb_tick_end()
+#endif
+
 /* ---- glibc's functions ------------------------------------------------ */
 
 /* The definitions behind ours, by id; resolved in the constructor and again
@@ -137,6 +154,16 @@ static atomic_ulong sbp_early; /* calls before ready */
  */
 static atomic_int sbp_ready;
 
+/*
+ * Hold sampling ($SBPROF_HOLD_SAMPLE = N, a power of two; profile-app
+ * --hold-sample): an uncontended acquisition's hold is timed with
+ * probability 1/N (a per-thread xorshift draw, so no periodic pattern of
+ * the program aliases with it), which saves its two counter reads 1 - 1/N
+ * of the time.  Counts stay exact; contended acquisitions are always timed.
+ * sbp_mask = N - 1; 0 (the default): every hold timed.  Set before ready.
+ */
+static uint32_t sbp_mask;
+
 /* Self-test: calls seen per function, by the self-testing thread only. */
 static unsigned sbp_seen[SBP_NFUNCS];
 
@@ -155,6 +182,7 @@ typedef struct sbp_tls {
 	int tid;
 	sbp_slot_t *slot;
 	int depth;
+	uint32_t rng; /* xorshift32 state: which holds are timed when sampling */
 	sbp_held_t held[SBP_HELD];
 } sbp_tls_t;
 
@@ -357,6 +385,7 @@ static __attribute__((noinline)) int sbp_begin_slow(int fn)
 	if (!s)
 		return 0; /* stays off: counted in slots_full */
 	sbp_t.tid = (int)syscall(SYS_gettid);
+	sbp_t.rng = (uint32_t)sbp_t.tid * 2654435761u | 1;
 	s->tid = sbp_t.tid;
 	s->threads++;
 	sbp_t.slot = s;
@@ -390,7 +419,8 @@ static void sbp_push(const void *lock, uint64_t t, sbp_entry_t *e)
 
 /*
  * Close the hold of `lock` at stamp t (the newest one of it on the held
- * stack).  0 when this thread has no record of holding it.
+ * stack; a hold whose start was not stamped, t_acq 0, is not timed).  0
+ * when this thread has no record of holding it.
  */
 static int sbp_pop(const void *lock, uint64_t t)
 {
@@ -398,7 +428,7 @@ static int sbp_pop(const void *lock, uint64_t t)
 		if (sbp_t.held[i].lock != lock)
 			continue;
 		sbp_entry_t *e = sbp_t.held[i].e;
-		if (e)
+		if (e && sbp_t.held[i].t_acq)
 			sb_hist_add(&e->hist[1], t - sbp_t.held[i].t_acq);
 		for (int j = i; j < sbp_t.depth - 1; j++)
 			sbp_t.held[j] = sbp_t.held[j + 1];
@@ -447,10 +477,34 @@ static void sbp_failed(const void *lock, uint32_t kind, uint64_t site, int what)
 		e->errors++;
 }
 
-static void sbp_released(const void *lock, uint64_t t)
+/*
+ * An unlock's bookkeeping, before glibc's unlock: the stamp that ends the
+ * hold is taken once the held stack has been searched (one compare when the
+ * lock is the newest held), and only when the hold's start was stamped.
+ */
+static inline void sbp_released(const void *lock)
 {
-	if (!sbp_pop(lock, t))
+	int i = sbp_t.depth - 1;
+	while (i >= 0 && sbp_t.held[i].lock != lock)
+		i--;
+	if (i < 0) {
 		sbp_t.slot->unmatched_unlock++;
+		return;
+	}
+	sbp_pop(lock, sbp_t.held[i].t_acq ? SBP_T_END() : 0);
+}
+
+/* 1 when this uncontended acquisition's hold is to be timed. */
+static inline int sbp_sampled(void)
+{
+	if (SBP_LIKELY(!sbp_mask))
+		return 1;
+	uint32_t x = sbp_t.rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	sbp_t.rng = x;
+	return (x & sbp_mask) == 0;
 }
 
 /*
@@ -458,21 +512,21 @@ static void sbp_released(const void *lock, uint64_t t)
  * blockcall glibc's blocking call, lk_ and site_ the lock and the call site.
  * EOWNERDEAD (a robust mutex whose owner died) is an acquisition too.
  */
-#define SBP_ACQUIRE(kind, trycall, blockcall)                                                  \
-	do {                                                                                   \
-		int rc_ = (trycall);                                                           \
-		if (rc_ == 0 || rc_ == EOWNERDEAD) {                                           \
-			sbp_acquired(lk_, (kind), site_, 0, 0, sb_tick_end());                 \
-			return rc_;                                                            \
-		}                                                                              \
-		uint64_t t0_ = sb_tick_start();                                                \
-		rc_ = (blockcall);                                                             \
-		uint64_t t1_ = sb_tick_end();                                                  \
-		if (rc_ == 0 || rc_ == EOWNERDEAD)                                             \
-			sbp_acquired(lk_, (kind), site_, 1, t0_, t1_);                         \
-		else                                                                           \
-			sbp_failed(lk_, (kind), site_, rc_ == ETIMEDOUT ? ETIMEDOUT : EINVAL); \
-		return rc_;                                                                    \
+#define SBP_ACQUIRE(kind, trycall, blockcall)                                                    \
+	do {                                                                                     \
+		int rc_ = (trycall);                                                             \
+		if (rc_ == 0 || rc_ == EOWNERDEAD) {                                             \
+			sbp_acquired(lk_, (kind), site_, 0, 0, sbp_sampled() ? SBP_T_END() : 0); \
+			return rc_;                                                              \
+		}                                                                                \
+		uint64_t t0_ = SBP_T_START();                                                    \
+		rc_ = (blockcall);                                                               \
+		uint64_t t1_ = SBP_T_END();                                                      \
+		if (rc_ == 0 || rc_ == EOWNERDEAD)                                               \
+			sbp_acquired(lk_, (kind), site_, 1, t0_, t1_);                           \
+		else                                                                             \
+			sbp_failed(lk_, (kind), site_, rc_ == ETIMEDOUT ? ETIMEDOUT : EINVAL);   \
+		return rc_;                                                                      \
 	} while (0)
 
 /* ---- pthread_mutex_* ---------------------------------------------------- */
@@ -496,7 +550,7 @@ SBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 		return REAL(mutex_trylock, mfn_t)(m);
 	int rc = REAL(mutex_trylock, mfn_t)(m);
 	if (rc == 0 || rc == EOWNERDEAD)
-		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sb_tick_end());
+		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sbp_sampled() ? SBP_T_END() : 0);
 	else
 		sbp_failed(m, SBP_K_MUTEX, SBP_RA(), rc == EBUSY ? EBUSY : EINVAL);
 	return rc;
@@ -523,7 +577,7 @@ SBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const st
 SBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	if (sbp_begin(SBP_F_mutex_unlock))
-		sbp_released(m, sb_tick_end());
+		sbp_released(m);
 	return REAL(mutex_unlock, mfn_t)(m);
 }
 
@@ -563,7 +617,7 @@ SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 		return REAL(spin_trylock, sfn_t)(l);
 	int rc = REAL(spin_trylock, sfn_t)(l);
 	if (rc == 0)
-		sbp_acquired(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), 0, 0, sb_tick_end());
+		sbp_acquired(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), 0, 0, sbp_sampled() ? SBP_T_END() : 0);
 	else
 		sbp_failed(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), rc == EBUSY ? EBUSY : EINVAL);
 	return rc;
@@ -572,7 +626,7 @@ SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 SBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
 	if (sbp_begin(SBP_F_spin_unlock))
-		sbp_released(SPIN_ADDR(l), sb_tick_end());
+		sbp_released(SPIN_ADDR(l));
 	return REAL(spin_unlock, sfn_t)(l);
 }
 
@@ -621,7 +675,7 @@ static int sbp_rw_try(pthread_rwlock_t *l, int id, uint32_t kind, uint64_t site)
 {
 	int rc = ((rfn_t)sbp_real(id))(l);
 	if (rc == 0)
-		sbp_acquired(l, kind, site, 0, 0, sb_tick_end());
+		sbp_acquired(l, kind, site, 0, 0, sbp_sampled() ? SBP_T_END() : 0);
 	else
 		sbp_failed(l, kind, site, rc == EBUSY ? EBUSY : EINVAL);
 	return rc;
@@ -644,7 +698,7 @@ SBP_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 SBP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
 	if (sbp_begin(SBP_F_rw_unlock))
-		sbp_released(l, sb_tick_end());
+		sbp_released(l);
 	return REAL(rw_unlock, rfn_t)(l);
 }
 
@@ -681,11 +735,11 @@ SBP_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
  */
 static int sbp_cond_wait(const void *c, const void *m, uint64_t site, int rc_timeout, int (*wait)(void *), void *arg)
 {
-	uint64_t t_in = sb_tick_start();
+	uint64_t t_in = SBP_T_START();
 	if (!sbp_pop(m, t_in))
 		sbp_t.slot->unmatched_unlock++;
 	int rc = wait(arg);
-	uint64_t t_out = sb_tick_end();
+	uint64_t t_out = SBP_T_END();
 	sbp_lockinfo_t *lc = sbp_side_get(c);
 	sbp_entry_t *ce = sbp_entry(sbp_class(lc, site), site, SBP_K_COND);
 	if (ce) {
@@ -714,7 +768,7 @@ static void sbp_cond_signal(const void *c, uint64_t site, int broadcast)
 {
 	sbp_lockinfo_t *li = sbp_side_get(c);
 	if (li)
-		atomic_store_explicit(&li->aux, sb_tick_end(), memory_order_relaxed);
+		atomic_store_explicit(&li->aux, SBP_T_END(), memory_order_relaxed);
 	sbp_entry_t *e = sbp_entry(sbp_class(li, site), site, SBP_K_COND);
 	if (e) {
 		e->signals += !broadcast;
@@ -820,12 +874,12 @@ SBP_EXPORT int mtx_lock(mtx_t *m)
 		return REAL(mtx_lock, xfn_t)(m);
 	uint64_t site = SBP_RA();
 	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
-		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sb_tick_end());
+		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sbp_sampled() ? SBP_T_END() : 0);
 		return thrd_success;
 	}
-	uint64_t t0 = sb_tick_start();
+	uint64_t t0 = SBP_T_START();
 	int rc = REAL(mtx_lock, xfn_t)(m);
-	uint64_t t1 = sb_tick_end();
+	uint64_t t1 = SBP_T_END();
 	if (rc == thrd_success)
 		sbp_acquired(m, SBP_K_MUTEX, site, 1, t0, t1);
 	else
@@ -839,7 +893,7 @@ SBP_EXPORT int mtx_trylock(mtx_t *m)
 		return REAL(mtx_trylock, xfn_t)(m);
 	int rc = REAL(mtx_trylock, xfn_t)(m);
 	if (rc == thrd_success)
-		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sb_tick_end());
+		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sbp_sampled() ? SBP_T_END() : 0);
 	else
 		sbp_failed(m, SBP_K_MUTEX, SBP_RA(), sbp_thrd_rc(rc));
 	return rc;
@@ -852,12 +906,12 @@ SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 		return REAL(mtx_timedlock, xtimed_t)(m, ts);
 	uint64_t site = SBP_RA();
 	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
-		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sb_tick_end());
+		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sbp_sampled() ? SBP_T_END() : 0);
 		return thrd_success;
 	}
-	uint64_t t0 = sb_tick_start();
+	uint64_t t0 = SBP_T_START();
 	int rc = REAL(mtx_timedlock, xtimed_t)(m, ts);
-	uint64_t t1 = sb_tick_end();
+	uint64_t t1 = SBP_T_END();
 	if (rc == thrd_success)
 		sbp_acquired(m, SBP_K_MUTEX, site, 1, t0, t1);
 	else
@@ -868,7 +922,7 @@ SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 SBP_EXPORT int mtx_unlock(mtx_t *m)
 {
 	if (sbp_begin(SBP_F_mtx_unlock))
-		sbp_released(m, sb_tick_end());
+		sbp_released(m);
 	return REAL(mtx_unlock, xfn_t)(m);
 }
 
@@ -1104,6 +1158,10 @@ __attribute__((constructor)) static void sbp_start(void)
 	if (!dir || !*dir || strlen(dir) >= sizeof sbp_dir - 1)
 		return; /* not under profile-app: wrappers pass through */
 	sbp_cat(sbp_dir, sizeof sbp_dir, 0, dir);
+	const char *hs = getenv("SBPROF_HOLD_SAMPLE");
+	unsigned long n = hs ? strtoul(hs, NULL, 10) : 1;
+	if (n > 1 && (n & (n - 1)) == 0)
+		sbp_mask = (uint32_t)(n - 1);
 	void *side = mmap(NULL, (size_t)SBP_SIDE * sizeof(sbp_lockinfo_t), PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (side == MAP_FAILED || pthread_key_create(&sbp_key, sbp_thread_gone) != 0)

