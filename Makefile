@@ -206,7 +206,7 @@ $(B)/libsbprof-drop.so: $(B)/pic/sbprof.o $(B)/libsbprof-check.so
 		-Wl,--version-script=$(B)/pic/drop.map -o $@
 
 $(B)/sbprof-report: profiler/report.c $(B)/h_stats.o $(B)/h_clock.o
-	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $^ -lm -o $@
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $(SAN) $^ -lm -o $@
 
 $(B)/prof_%: tests/profile/%.c
 	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -O1 -g -fno-omit-frame-pointer $< -o $@
