@@ -260,14 +260,17 @@ EOF
 
 # rw-phasefair with one writer: the writer waits for readers, and those
 # handoffs are counted with a latency (readers' releases record the slot too).
-"$BIN" --lock=rw-phasefair --writers=1 --threads=2 --duration=200ms --repeat=1 --quiet --out="$T/pf" >"$T/out" 2>"$T/err"
+# Three repetitions: on a loaded machine one may see the two threads rarely overlap.
+"$BIN" --lock=rw-phasefair --writers=1 --threads=2 --duration=200ms --repeat=3 --quiet --out="$T/pf" >"$T/out" 2>"$T/err"
 rc=$?
 python3 - "$T/pf" <<'EOF' >"$T/py" 2>&1 && ok "rw-phasefair --writers=1: handoffs to the writer from readers, with a latency; handoffs to readers too" || nok "rw-phasefair --writers=1" "exit $rc: $(cat "$T/py" "$T/err")"
 import csv, sys
-r = next(csv.DictReader(open(sys.argv[1] + "/summary.csv")))
-assert int(r["handoffs_to_writers"]) > 0 and int(r["handoffs_from_readers"]) > 0, r["handoffs_to_writers"]
-assert r["handoff_to_writers_p50_ns"] != "NA" and int(r["handoff_to_writers_p50_ns"]) > 0
-assert int(r["handoffs_to_readers"]) > 0 and r["handoff_to_readers_p50_ns"] != "NA"
+def good(r):
+    return (int(r["handoffs_to_writers"]) > 0 and int(r["handoffs_from_readers"]) > 0
+            and r["handoff_to_writers_p50_ns"] != "NA" and int(r["handoff_to_writers_p50_ns"]) > 0
+            and int(r["handoffs_to_readers"]) > 0 and r["handoff_to_readers_p50_ns"] != "NA")
+rows = list(csv.DictReader(open(sys.argv[1] + "/summary.csv")))
+assert any(good(r) for r in rows), [(r["handoffs_to_writers"], r["handoffs_from_readers"], r["handoffs_to_readers"]) for r in rows]
 EOF
 
 # --timed=0 (and 0ns): no latency phase, and every latency figure is NA, never 0.
