@@ -48,9 +48,10 @@ stop() {
 wait_up() {
 	i=0
 	until eval "$4" >/dev/null 2>&1; do
-		if ! alive "$2" "$1" || [ $i -ge 100 ]; then
-			echo "$PROG: $1 did not come up; the end of $3:" >&2
-			tail -5 "$3" 2>/dev/null | sed 's/^/  /' >&2
+		# the process, not its name: just after `&` it may not have exec'd the daemon yet
+		if ! kill -0 "$2" 2>/dev/null || [ $i -ge 100 ]; then
+			echo "$PROG: $1 did not come up; the end of $3 and of its stderr:" >&2
+			tail -5 "$3" "${3%.log}.out" 2>/dev/null | sed 's/^/  /' >&2
 			stop >/dev/null
 			exit 1
 		fi
