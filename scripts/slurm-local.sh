@@ -112,7 +112,8 @@ start() {
 		echo "MinJobAge=3600"
 		echo "KillWait=10"
 		echo "SchedulerParameters=defer_batch"
-		echo "NodeName=$host NodeAddr=127.0.0.1 $node State=UNKNOWN"
+		# the partitions' names as node features too: --constraint picks them
+		echo "NodeName=$host NodeAddr=127.0.0.1 $node Features=$parts State=UNKNOWN"
 		first=1
 		for p in $(echo "$parts" | tr ',' ' '); do
 			if [ $first = 1 ]; then def=YES; first=0; else def=NO; fi

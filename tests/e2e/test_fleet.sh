@@ -79,13 +79,14 @@ bad() {
 }
 bad "no partition 'nosuch' in this cluster" --partitions=typea,nosuch -- $PLAN
 bad "no node 'nonode' in this cluster" --nodes=nonode -- $PLAN
+bad "no node feature 'nofeat' in this cluster" --constraint=typea,nofeat -- $PLAN
 bad "run-bench rejects the options: run-bench: --lock" --partitions=typea -- $PLAN --lock=bogus
 bad "--split: 5 parts for a plan of 4 configurations" --partitions=typea --split=5 -- $PLAN
 bad "run-bench option --out: the study sets it itself" --partitions=typea -- $PLAN --out=/tmp/x
 
 # --- a study with a part made to fail ------------------------------------------------
 t1=$(date +%s)
-SPINBENCH_FLEET_INJECT=typeb:2:--threads=0 "$FLEET" --partitions=typea,typeb --split=2 --name=ok --time=5 \
+SPINBENCH_FLEET_INJECT=typeb:2:--threads=0 "$FLEET" --partitions=typea,typeb --split=2 --name=ok --time=5 --account=lockstudy \
 	--poll=0.5 -- $PLAN >"$T/out1" 2>"$T/err1"
 rc=$?
 S=$(ls -d "$SPINBENCH_RESULTS"/study-ok-* 2>/dev/null | head -1)
@@ -106,9 +107,20 @@ check "study.html names the failed part with its Slurm state and log" \
 	$(grep -q 'id="failed"' "$S/study.html" && grep -q "FAILED (exit 2:0)" "$S/study.html" && grep -q 'href="typea/report.html"' "$S/study.html"; echo $?)
 jid=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["jobs"]["typea"][0]["job"])' "$S/study.json")
 scontrol -o show job "$jid" >"$T/job"
-check "the jobs take their node whole (--exclusive) with the time limit passed through (--time=5)" \
-	$(grep -q "OverSubscribe=NO" "$T/job" && grep -q "TimeLimit=00:05:00" "$T/job" && grep -q "Partition=typea" "$T/job"; echo $?) \
-	"$(tr ' ' '\n' <"$T/job" | grep -E 'OverSubscribe|TimeLimit|Partition')"
+check "the jobs take their node whole (--exclusive) with the time limit and account passed through (--time=5 --account=lockstudy)" \
+	$(grep -q "OverSubscribe=NO" "$T/job" && grep -q "TimeLimit=00:05:00" "$T/job" && grep -q "Partition=typea" "$T/job" &&
+		grep -q "Account=lockstudy" "$T/job"; echo $?) \
+	"$(tr ' ' '\n' <"$T/job" | grep -E 'OverSubscribe|TimeLimit|Partition|Account')"
+# machine types by node feature: one job per feature, each asking for it (submitted, then cancelled)
+"$FLEET" --constraint=typea,typeb --name=feat --no-wait -- $PLAN >"$T/outf" 2>"$T/errf"
+rc=$?
+F=$(ls -d "$SPINBENCH_RESULTS"/study-feat-* 2>/dev/null | head -1)
+fj=$([ -n "$F" ] && python3 -c 'import json,sys;print(" ".join(str(j["job"]) for js in json.load(open(sys.argv[1]))["jobs"].values() for j in js))' "$F/study.json")
+feats=$(for j in $fj; do scontrol -o show job "$j" | tr ' ' '\n' | sed -n 's/^Features=//p'; done | sort | tr '\n' ' ')
+for j in $fj; do scancel "$j"; done
+rm -rf "$F"
+check "--constraint=typea,typeb: one job per feature, each asking for it ($feats)" \
+	$([ $rc = 0 ] && [ "$feats" = "typea typeb " ]; echo $?) "exit $rc: $(cat "$T/errf")"
 bad "the study folder $S exists" --partitions=typea,typeb --split=2 --name=ok -- $PLAN
 
 # --- resume: --no-wait resubmits only the failed part, a second --resume waits --------
