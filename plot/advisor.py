@@ -1,0 +1,435 @@
+"""advisor - the pure parts of advise-lock: workload parameters, intervals,
+separability, interpolation, fairness admission, the regime rules, the
+tie set and its tie-break, the confirm command's duration, the text
+rendering of an advice.  Every rule and threshold here is the one stated in
+docs/advisor.md; nothing here reads a file.  Nothing computes a median: the
+medians come from configs.csv (spinbench's one median).  Python 3 standard
+library only.
+"""
+
+import math
+import re
+
+# ---------------------------------------------------------------- constants (docs/advisor.md)
+MARGIN = 0.05            # two locks are separable only when their medians differ by more than this
+NEGLIGIBLE_SHARE = 0.05  # lock cost below this share of the 1-thread period: negligible
+RHO_KNEE_LO = 0.5        # offered load below: uncontended
+RHO_KNEE_HI = 1.5        # offered load at or above: saturated
+NUMA_RATIO = 1.5         # remote/local core-to-core floor ratio that makes NUMA placement matter
+CONFIRM_REPS = 6         # repetitions of the confirm line: the fewest with a 95% interval of the median
+
+# The FIFO promise: locks whose waiters are served in arrival order.
+FIFO_LOCKS = {"ticket", "mcs", "clh", "qspin", "ck-ticket", "ck-mcs", "ck-clh"}
+# Bounded bypass (<= 64 local passes, or phase-fair): no FIFO promise.
+BOUNDED_LOCKS = {"cohort", "cna", "hmcs", "rw-phasefair"}
+# Simplicity rank for the tie-break: 1 one word, 2 one word with more logic,
+# 3 a queue of per-thread nodes, 4 per-node structures, 5 not listed.
+SIMPLICITY = {
+    "tas": 1, "ttas": 1, "ticket": 1, "pthread-spin": 1, "pthread-mutex": 1, "ck-fas": 1, "ck-ticket": 1,
+    "ttas-backoff": 2, "rw-wpref": 2, "rw-rpref": 2, "rw-phasefair": 2, "pthread-rwlock": 2, "ck-rwlock": 2,
+    "mcs": 3, "clh": 3, "qspin": 3, "ck-mcs": 3, "ck-clh": 3, "rw-queued": 3,
+    "cohort": 4, "cna": 4, "hmcs": 4,
+}
+NEVER_ADVISED = {"none"}   # the control lock: no mutual exclusion
+FAIRNESS_CLASS_ORDER = {"fifo": 0, "bounded": 1, "unfair": 2}
+CLASSES = ["self", "smt", "l2", "l3", "numa", "package", "remote"]
+LOCAL_CLASSES = ["smt", "l2", "l3"]
+REMOTE_CLASSES = ["numa", "package", "remote"]
+
+PROVENANCE = ("measured", "interpolated", "predicted", "rule", "unknown")
+
+
+class AdviceError(Exception):
+    """Bad input: one line for stderr, exit 2."""
+
+
+def fairness_class(lock):
+    if lock in FIFO_LOCKS:
+        return "fifo"
+    if lock in BOUNDED_LOCKS:
+        return "bounded"
+    return "unfair"
+
+
+# ---------------------------------------------------------------- workload parameters
+TIME_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s)$")
+UNIT = {"ns": 1, "us": 1000, "ms": 1000000, "s": 1000000000}
+DEFAULTS = {"cs": "0", "think": "0", "cs-lines": "0", "data": "separate", "locks": "1",
+            "read-ratio": "0", "hold-limit": "25us", "ds": "none", "ds-mix": "80/10/10", "ds-keys": "1024"}
+KEYS = ["cs", "think", "cs-lines", "data", "locks", "read-ratio", "writers", "hold-limit", "ds", "ds-mix",
+        "ds-keys"]
+
+
+def parse_time(s, what):
+    """'0' or NUMBER+UNIT -> ns (int)."""
+    s = s.strip()
+    if s == "0":
+        return 0
+    m = TIME_RE.match(s)
+    if not m:
+        raise AdviceError("--%s: invalid time '%s' (a number with a unit: 200ns, 5us, 1ms, 0.5s)" % (what, s))
+    return int(round(float(m.group(1)) * UNIT[m.group(2)]))
+
+
+def fmt_time(ns):
+    """ns in the largest unit that divides it (harness/workload.c fmt_time)."""
+    ns = int(ns)
+    if ns == 0:
+        return "0"
+    for f, u in ((1000000000, "s"), (1000000, "ms"), (1000, "us")):
+        if ns % f == 0:
+            return "%d%s" % (ns // f, u)
+    return "%dns" % ns
+
+
+def parse_think(s):
+    """-> (kind, a_ns, b_ns)."""
+    s = s.strip()
+    if s.startswith("uniform:"):
+        a, sep, b = s[len("uniform:"):].partition("-")
+        if not sep:
+            raise AdviceError("--think: invalid value '%s' (uniform:A-B)" % s)
+        a, b = parse_time(a, "think"), parse_time(b, "think")
+        if a > b:
+            raise AdviceError("--think: invalid value '%s' (uniform:A-B needs A <= B)" % s)
+        return ("uniform", a, b)
+    if s.startswith("exp:"):
+        a = parse_time(s[4:], "think")
+        if a <= 0:
+            raise AdviceError("--think: invalid value '%s' (exp:MEAN needs MEAN > 0)" % s)
+        return ("exp", a, a)
+    if s.startswith("fixed:"):
+        s = s[6:]
+    a = parse_time(s, "think")
+    return ("fixed", a, a)
+
+
+def normalize_workload(params):
+    """{key: text} (preset values with overrides) -> the canonical dict the
+    advisor compares: times in ns, think as (kind, a, b), rw as
+    ('writers', K) or ('read-ratio', r); hold-limit is left out (it only
+    counts long holds) and ds-mix/ds-keys only count with a data structure."""
+    p = dict(DEFAULTS)
+    p.update(params)
+    out = {}
+    out["cs"] = parse_time(p["cs"], "cs")
+    out["think"] = parse_think(p["think"])
+    try:
+        out["cs-lines"] = int(p["cs-lines"])
+        out["locks"] = int(p["locks"])
+    except ValueError:
+        raise AdviceError("--cs-lines/--locks: not an integer: '%s'/'%s'" % (p["cs-lines"], p["locks"]))
+    if p["data"] not in ("separate", "colocated"):
+        raise AdviceError("--data: invalid value '%s' (separate or colocated)" % p["data"])
+    out["data"] = p["data"]
+    if "writers" in p and p["writers"] not in (None, ""):
+        try:
+            out["rw"] = ("writers", int(p["writers"]))
+        except ValueError:
+            raise AdviceError("--writers: not an integer: '%s'" % p["writers"])
+    else:
+        try:
+            r = float(p["read-ratio"])
+        except ValueError:
+            raise AdviceError("--read-ratio: not a number: '%s'" % p["read-ratio"])
+        if not 0 <= r <= 1:
+            raise AdviceError("--read-ratio: %s is outside 0..1" % p["read-ratio"])
+        out["rw"] = ("read-ratio", float("%.6g" % r))
+    if p["ds"] not in ("none", "hashtable", "list"):
+        raise AdviceError("--ds: invalid value '%s' (none, hashtable, list)" % p["ds"])
+    out["ds"] = p["ds"] if p["ds"] == "none" else "%s %s %s" % (p["ds"], p["ds-mix"], p["ds-keys"])
+    return out
+
+
+def parse_param_line(line):
+    """meta.json workload_parameters ('cs=0 think=exp:500ns ...') -> {key: text}."""
+    out = {}
+    for tok in line.split():
+        k, sep, v = tok.partition("=")
+        if sep and k in KEYS:
+            out[k] = v
+    return out
+
+
+def parse_preset(text):
+    """A workloads/NAME.conf file's text -> {key: text} (purpose left out)."""
+    out = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        k, sep, v = line.partition("=")
+        if not sep:
+            continue
+        v = re.sub(r"\s#.*$", "", v).strip()
+        k = k.strip()
+        if k in KEYS:
+            out[k] = v
+    return out
+
+
+def think_mean(think):
+    kind, a, b = think
+    return (a + b) / 2.0 if kind == "uniform" else float(a)
+
+
+def describe_workload(w):
+    """The canonical dict as a parameter line (hold-limit left out)."""
+    kind, a, b = w["think"]
+    think = {"fixed": fmt_time(a), "exp": "exp:" + fmt_time(a), "uniform": "uniform:%s-%s" % (fmt_time(a), fmt_time(b))}[kind]
+    rw = "%s=%s" % (w["rw"][0], ("%.6g" % w["rw"][1]) if w["rw"][0] == "read-ratio" else w["rw"][1])
+    return "cs=%s think=%s cs-lines=%d data=%s locks=%d %s ds=%s" % (
+        fmt_time(w["cs"]), think, w["cs-lines"], w["data"], w["locks"], rw, w["ds"])
+
+
+def reads_present(w):
+    kind, v = w["rw"]
+    return v > 0 or w["ds"] != "none"
+
+
+# ---------------------------------------------------------------- intervals and separability
+def range_coverage(n):
+    """The order-statistic coverage of [min, max] of n repetitions as an
+    interval of the median: 1 - 2 * 0.5^n."""
+    return 1.0 - 2.0 * 0.5 ** n
+
+
+def interval(cfg, rep_throughputs):
+    """The interval of a configuration's median throughput:
+    configs.csv's 95% interval (throughput_ci_lo/hi) when it has one;
+    below 6 repetitions, where it is NA, the range of the repetitions'
+    throughputs (summary.csv), whose coverage is 1 - 2*0.5^n (75% at 3);
+    with one repetition, none (lo = hi = None: separable from nothing).
+    -> (lo, hi, kind, coverage)"""
+    lo, hi = cfg.get("ci_lo"), cfg.get("ci_hi")
+    if lo is not None and hi is not None:
+        return lo, hi, "ci95", 0.95
+    xs = [x for x in rep_throughputs if x is not None]
+    if len(xs) >= 2:
+        return min(xs), max(xs), "range", range_coverage(len(xs))
+    return None, None, "none", None
+
+
+def overlap(a_lo, a_hi, b_lo, b_hi):
+    """Do [a_lo, a_hi] and [b_lo, b_hi] overlap?  An unknown bound (None)
+    overlaps everything."""
+    if None in (a_lo, a_hi, b_lo, b_hi):
+        return True
+    return a_lo <= b_hi and b_lo <= a_hi
+
+
+def separable(a, b):
+    """Two candidates ({'median','lo','hi'}) are separable only when their
+    intervals do not overlap AND the smaller median is below (1 - MARGIN)
+    times the larger."""
+    if a["median"] is None or b["median"] is None:
+        return False
+    hi, lo = max(a["median"], b["median"]), min(a["median"], b["median"])
+    if not lo < (1.0 - MARGIN) * hi:
+        return False
+    return not overlap(a["lo"], a["hi"], b["lo"], b["hi"])
+
+
+def tie_key(lock):
+    """The documented tie-break: FIFO before bounded bypass before unfair,
+    then the simpler lock (SIMPLICITY), then the name."""
+    return (FAIRNESS_CLASS_ORDER[fairness_class(lock)], SIMPLICITY.get(lock, 5), lock)
+
+
+def tie_set(cands):
+    """cands: [{'lock','median','lo','hi'}] with a median each.  -> (best,
+    the set of those not separable from the best, in tie-break order).  The
+    best is the highest median (ties: tie-break order)."""
+    if not cands:
+        return None, []
+    best = sorted(cands, key=lambda c: (-c["median"], tie_key(c["lock"])))[0]
+    s = [c for c in cands if c is best or not separable(c, best)]
+    return best, sorted(s, key=lambda c: tie_key(c["lock"]))
+
+
+# ---------------------------------------------------------------- interpolation
+def interp_log(t, t1, v1, t2, v2):
+    """Linear in log(threads) between (t1, v1) and (t2, v2), t1 < t < t2."""
+    if v1 is None or v2 is None:
+        return None
+    x = (math.log(t) - math.log(t1)) / (math.log(t2) - math.log(t1))
+    return v1 + x * (v2 - v1)
+
+
+def neighbours(t, measured, pus):
+    """The two measured thread counts around t (t1 < t < t2), both on the
+    same side of the PU count (never across it: oversubscription changes the
+    regime), or None."""
+    lower = [x for x in measured if x < t]
+    upper = [x for x in measured if x > t]
+    if not lower or not upper:
+        return None
+    t1, t2 = max(lower), min(upper)
+    if pus and (t1 <= pus) != (t2 <= pus):
+        return None
+    return t1, t2
+
+
+# ---------------------------------------------------------------- fairness
+def parse_fairness(s):
+    """'none', 'no-starvation', 'fifo', 'jain:X' (0 < X <= 1) -> (kind, X)."""
+    if s in ("none", "no-starvation", "fifo"):
+        return (s, None)
+    if s.startswith("jain:"):
+        try:
+            x = float(s[5:])
+        except ValueError:
+            x = None
+        if x is not None and 0 < x <= 1:
+            return ("jain", x)
+    raise AdviceError("--fairness: unknown value '%s' (none, no-starvation, fifo, jain:X with 0 < X <= 1)" % s)
+
+
+def admit(lock, need, fair):
+    """Is the lock admitted under the fairness need?  fair: the measured
+    check at this configuration ({'starved_reps','reps','min_max_worst',
+    'jain_worst'}) or None when it was not measured.  -> (admitted, why,
+    provenance of the decision)."""
+    kind, x = need
+    cls = fairness_class(lock)
+    if kind == "none":
+        return True, "no fairness need", "rule"
+    if kind == "fifo":
+        if cls == "fifo":
+            return True, "FIFO by construction", "rule"
+        return False, "no FIFO promise (%s)" % ("bounded bypass" if cls == "bounded" else "unfair"), "rule"
+    if fair is None:
+        if cls == "fifo":
+            return True, "FIFO by construction; not measured at these threads", "rule"
+        return False, "%s lock and its fairness is not measured at these threads" % cls, "unknown"
+    if kind == "no-starvation":
+        bad = fair["starved_reps"] > 0 or (fair["min_max_worst"] is not None and fair["min_max_worst"] < 0.5)
+        if bad:
+            return False, "starved in %d of %d reps (worst min/max %s)" % (
+                fair["starved_reps"], fair["reps"], fnum(fair["min_max_worst"], "%.3f")), "measured"
+        return True, "no starvation in %d reps (worst min/max %s)" % (
+            fair["reps"], fnum(fair["min_max_worst"], "%.3f")), "measured"
+    # jain:X: every repetition's Jain at least X
+    j = fair["jain_worst"]
+    if j is None or j < x:
+        return False, "worst Jain over %d reps %s < %g" % (fair["reps"], fnum(j, "%.3f"), x), "measured"
+    return True, "worst Jain over %d reps %s >= %g" % (fair["reps"], fnum(j, "%.3f"), x), "measured"
+
+
+# ---------------------------------------------------------------- regime
+def classify(t, pus, u, h, s, z, lock_cost_max=None):
+    """The primary regime (docs/advisor.md, first rule that applies).
+    t threads, pus the machine's PUs, u the cheapest lock's uncontended cost
+    (ns, 1-thread period - cs - think), lock_cost_max the costliest
+    candidate's, h the cheapest FIFO lock's handoff p50 (ns), s cs (ns), z
+    think mean (ns).  -> (regime, {numbers}, missing: [what is unknown])"""
+    nums = {"threads": t, "pus": pus, "cs_ns": s, "think_ns": z, "u_ns": u, "u_max_ns": lock_cost_max,
+            "handoff_ns": h}
+    if pus and t > pus:
+        return "oversubscribed", nums, []
+    um = lock_cost_max if lock_cost_max is not None else u
+    if u is None:
+        return "unknown", nums, ["uncontended cost (no 1-thread measurement of this workload)"]
+    share = um / (z + s + um) if (z + s + um) > 0 else 1.0
+    nums["lock_share"] = share
+    if t == 1:
+        return ("negligible lock cost" if share < NEGLIGIBLE_SHARE else "lock-bound uncontended"), nums, []
+    if h is None:
+        return "unknown", nums, ["handoff latency (no FIFO lock measured at 2 or more threads)"]
+    rho = t * (s + h) / (z + s + u) if (z + s + u) > 0 else float("inf")
+    nums["rho"] = rho
+    if rho < RHO_KNEE_LO:
+        return ("negligible lock cost" if share < NEGLIGIBLE_SHARE else "lock-bound uncontended"), nums, []
+    if rho < RHO_KNEE_HI:
+        return "near the knee", nums, []
+    return "saturated", nums, []
+
+
+# ---------------------------------------------------------------- confirm line
+def confirm_duration_s(nlocks, nthreads, reps, warmup_ns, duration_ns, timed_ns):
+    """The plan's measuring time: locks x thread counts x reps x (warm-up +
+    window + latency phase), in seconds."""
+    return nlocks * nthreads * reps * (warmup_ns + duration_ns + timed_ns) / 1e9
+
+
+# ---------------------------------------------------------------- formatting
+def fnum(v, fmt="%.6g"):
+    return "NA" if v is None else fmt % v
+
+
+def si(v):
+    if v is None:
+        return "NA"
+    a = abs(v)
+    for f, p in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if a >= f:
+            return "%.2f%s" % (v / f, p)
+    return "%.3g" % v
+
+
+def ns(v):
+    if v is None:
+        return "NA"
+    for f, u in ((1e9, "s"), (1e6, "ms"), (1e3, "us")):
+        if abs(v) >= f:
+            return "%.1f%s" % (v / f, u)
+    return "%gns" % round(v, 1)
+
+
+def pct(v):
+    return "NA" if v is None else "%.1f%%" % (100.0 * v)
+
+
+def rnd(v, digits=6):
+    """A float rounded to `digits` significant digits (stable JSON)."""
+    if v is None or isinstance(v, bool) or isinstance(v, int):
+        return v
+    if v == 0 or math.isinf(v) or math.isnan(v):
+        return v
+    return float("%.*g" % (digits, v))
+
+
+def render(a):
+    """The advice dict -> the printed text (the same content as advice.json)."""
+    L = []
+    q = a["question"]
+    L.append("question: %d thread%s, workload %s (%s), placement %s, fairness %s" % (
+        q["threads"], "" if q["threads"] == 1 else "s", q["workload"], q["workload_parameters"], q["placement"], q["fairness"]))
+    m = a["machine"]
+    L.append("machine: %s (%s; %s; %s PUs, %s cores%s; %s NUMA node%s%s); fingerprint: %s" % (
+        m["name"], m["cpu_model"], m["kernel"], m["pus"], m["cores"], ", SMT" if m["smt"] else "",
+        m["numa_nodes"], "" if m["numa_nodes"] == 1 else "s", "; hypervisor" if m["hypervisor"] else "",
+        m["fingerprint_status"]))
+    for f in a["results"]:
+        L.append("results: %s (run %s; %s)" % (f["path"], f["run_id"], f["used"]))
+    r = a["regime"]
+    L.append("regime: %s  [%s]" % (r["name"], r["provenance"]))
+    for line in r["explanation"]:
+        L.append("  " + line)
+    for qn in r["qualifiers"]:
+        L.append("  + %s: %s" % (qn["name"], qn["explanation"]))
+    ad = a["advice"]
+    L.append("advice: %s" % ad["text"])
+    if a["candidates"]:
+        L.append("candidates at %d thread%s (expected throughput: median [interval], provenance):" % (
+            q["threads"], "" if q["threads"] == 1 else "s"))
+    for c in a["candidates"]:
+        tp = c["throughput"]
+        iv = "no interval" if tp["lo"] is None else "[%s, %s] %s" % (si(tp["lo"]), si(tp["hi"]), tp["interval"])
+        mark = "*" if c["lock"] == ad.get("lock") else ("=" if c["in_set"] else " ")
+        L.append(" %s %-14s %9s/s %-34s %s%s" % (mark, c["lock"], si(tp["value"]), iv, tp["provenance"],
+                                              (" (" + tp["source"] + ")") if tp.get("source") else ""))
+        for why in c["reason"]:
+            L.append("      " + why)
+    for x in a["excluded"]:
+        L.append("  excluded %-14s %s [%s]" % (x["lock"], x["why"], x["provenance"]))
+    for x in a["unknown"]:
+        L.append("  unknown  %-14s %s" % (x["lock"], x["why"]))
+    if a["would_change"]:
+        L.append("would change the advice:")
+        for w in a["would_change"]:
+            L.append("  - " + w)
+    c = a["confirm"]
+    L.append("confirm: %s   (~%s: %s)" % (c["command"], ns(c["duration_s"] * 1e9), c["duration_rule"]))
+    L.append("provenance: " + a["provenance_note"])
+    return "\n".join(L) + "\n"
