@@ -205,14 +205,15 @@ $(B)/libsbprof-drop.so: $(B)/pic/sbprof.o $(B)/libsbprof-check.so
 	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $< -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' \
 		-Wl,--version-script=$(B)/pic/drop.map -o $@
 
-$(B)/sbprof-report: profiler/report.c $(B)/h_stats.o $(B)/h_clock.o
-	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $(SAN) $^ -lm -o $@
+$(B)/sbprof-report: profiler/report.c profiler/sbprof.h $(B)/h_stats.o $(B)/h_clock.o
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $(SAN) $(filter-out %.h,$^) -lm -o $@
 
 $(B)/prof_%: tests/profile/%.c
 	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -O1 -g -fno-omit-frame-pointer $< -o $@
 
 bench-profile: $(B)/libsbprof.so $(B)/prof_cost
 	@B=$(B) tests/profile/bench.sh
+bench: $(B)/libsbprof.so $(B)/prof_cost
 
 -include $(wildcard $(B)/pic/*.d)
 C_SOURCES += $(wildcard profiler/*.c profiler/*.h tests/profile/*.c)

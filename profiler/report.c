@@ -147,10 +147,270 @@ static void hist_rows(FILE *f, int pid, const sbp_entry_t *e, const char *site, 
 }
 
 typedef struct outs {
-	FILE *locks, *sites, *conds, *hists, *procs;
+	FILE *locks, *sites, *conds, *hists, *procs, *rules, *order, *blockers;
 } outs_t;
 
 static outs_t o; /* the output files (main's; the process's life) */
+
+/* ---- rules, order edges, blockers ----------------------------------------- */
+
+static const char *rule_name(uint32_t r)
+{
+	static const char *const n[] = {"?",         "recursion",    "not-owner",  "out-of-order",
+					"exit-held", "destroy-held", "hold-limit", "order-inversion"};
+	return r < SBP_NRULES ? n[r] : "?";
+}
+
+/* Class keys as the CSVs show them: the class pc in hex (0: none). */
+static uint64_t kpc(uint64_t key)
+{
+	return key >> 1;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const sbp_finding_t *x = *(sbp_finding_t *const *)a, *y = *(sbp_finding_t *const *)b;
+#define CMP(f)            \
+	if (x->f != y->f) \
+		return x->f < y->f ? -1 : 1;
+	CMP(rule) CMP(class_key) CMP(kind) CMP(site_a) CMP(site_b) CMP(class_b) CMP(aux) return 0;
+#undef CMP
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const sbp_edge_t *x = a, *y = b;
+#define CMP(f)            \
+	if (x->f != y->f) \
+		return x->f < y->f ? -1 : 1;
+	CMP(a) CMP(b) CMP(site_a) CMP(site_b) return 0;
+#undef CMP
+}
+
+static int cmp_blocker(const void *a, const void *b)
+{
+	const sbp_blocker_t *x = a, *y = b;
+#define CMP(f)            \
+	if (x->f != y->f) \
+		return x->f < y->f ? -1 : 1;
+	CMP(class_key) CMP(kind) CMP(waiter_site) CMP(holder_site) return 0;
+#undef CMP
+}
+
+/* Tarjan's strongly connected components over the class graph of ed[0..ne)
+ * (sorted by a): comp[i] of node i; nodes are the distinct class keys. */
+typedef struct graph {
+	uint64_t *node; /* sorted distinct keys */
+	size_t nn;
+	const sbp_edge_t *ed;
+	size_t ne;
+	size_t *first; /* first edge of node i (edges sorted by a) */
+	long *idx, *low, *comp, *stack;
+	char *on;
+	long counter, sp, ncomp;
+} graph_t;
+
+static size_t node_of(const graph_t *g, uint64_t key)
+{
+	size_t lo = 0, hi = g->nn;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (g->node[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void strong(graph_t *g, size_t v)
+{
+	g->idx[v] = g->low[v] = g->counter++;
+	g->stack[g->sp++] = (long)v;
+	g->on[v] = 1;
+	for (size_t k = g->first[v]; k < g->ne && g->ed[k].a == g->node[v]; k++) {
+		size_t w = node_of(g, g->ed[k].b);
+		if (g->idx[w] < 0) {
+			strong(g, w);
+			if (g->low[w] < g->low[v])
+				g->low[v] = g->low[w];
+		} else if (g->on[w] && g->idx[w] < g->low[v]) {
+			g->low[v] = g->idx[w];
+		}
+	}
+	if (g->low[v] == g->idx[v]) {
+		long w;
+		do {
+			w = g->stack[--g->sp];
+			g->on[w] = 0;
+			g->comp[w] = g->ncomp;
+		} while ((size_t)w != v);
+		g->ncomp++;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The order edges of one process (merged over slots): order.csv gets every
+ * edge with its cycle (0: on none); rules.csv an order-inversion row per
+ * edge on a cycle (a strongly connected component of two or more classes).
+ */
+static void order_rows(int pid, sbp_edge_t *ed, size_t ne)
+{
+	size_t m = 0;
+	qsort(ed, ne, sizeof *ed, cmp_edge);
+	for (size_t i = 0; i < ne; i++) {
+		if (m && cmp_edge(&ed[m - 1], &ed[i]) == 0)
+			ed[m - 1].count += ed[i].count;
+		else
+			ed[m++] = ed[i];
+	}
+	ne = m;
+	graph_t g = {0};
+	g.node = malloc((2 * ne + 1) * sizeof *g.node);
+	for (size_t i = 0; g.node && i < ne; i++) {
+		g.node[g.nn++] = ed[i].a;
+		g.node[g.nn++] = ed[i].b;
+	}
+	if (!g.node)
+		return;
+	qsort(g.node, g.nn, sizeof *g.node, cmp_u64);
+	m = 0;
+	for (size_t i = 0; i < g.nn; i++)
+		if (!m || g.node[m - 1] != g.node[i])
+			g.node[m++] = g.node[i];
+	g.nn = m;
+	g.ed = ed;
+	g.ne = ne;
+	g.first = calloc(g.nn + 1, sizeof *g.first);
+	g.idx = malloc((g.nn + 1) * sizeof *g.idx);
+	g.low = calloc(g.nn + 1, sizeof *g.low);
+	g.comp = calloc(g.nn + 1, sizeof *g.comp);
+	g.stack = calloc(g.nn + 1, sizeof *g.stack);
+	g.on = calloc(g.nn + 1, 1);
+	long *size = calloc(g.nn + 1, sizeof *size);
+	if (g.first && g.idx && g.low && g.comp && g.stack && g.on && size) {
+		for (size_t v = 0, k = 0; v < g.nn; v++) {
+			while (k < ne && ed[k].a < g.node[v])
+				k++;
+			g.first[v] = k;
+			g.idx[v] = -1;
+		}
+		for (size_t v = 0; v < g.nn; v++)
+			if (g.idx[v] < 0)
+				strong(&g, v);
+		for (size_t v = 0; v < g.nn; v++)
+			size[g.comp[v]]++;
+		/* cycles numbered 1.. in the order of their first edge */
+		long *num = calloc((size_t)g.ncomp + 1, sizeof *num), next = 1;
+		for (size_t k = 0; num && k < ne; k++) {
+			long ca = g.comp[node_of(&g, ed[k].a)], cb = g.comp[node_of(&g, ed[k].b)];
+			long cyc = 0;
+			if (ca == cb && size[ca] > 1) {
+				if (!num[ca])
+					num[ca] = next++;
+				cyc = num[ca];
+				fprintf(o.rules,
+					"%d,order-inversion,%s,0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64
+					",0x0,%d,0,%" PRIu64 ",,,,,,cycle %ld of %ld classes\n",
+					pid, kind_name(ed[k].kind_b), kpc(ed[k].a), ed[k].site_a, ed[k].site_b,
+					kpc(ed[k].b), ed[k].tid, ed[k].count, cyc, size[ca]);
+			}
+			fprintf(o.order,
+				"%d,%s,0x%" PRIx64 ",0x%" PRIx64 ",%s,0x%" PRIx64 ",0x%" PRIx64 ",%d,%" PRIu64 ",%ld\n",
+				pid, kind_name(ed[k].kind_a), kpc(ed[k].a), ed[k].site_a, kind_name(ed[k].kind_b),
+				kpc(ed[k].b), ed[k].site_b, ed[k].tid, ed[k].count, cyc);
+		}
+		free(num);
+	}
+	free(size);
+	free(g.on);
+	free(g.stack);
+	free(g.comp);
+	free(g.low);
+	free(g.idx);
+	free(g.first);
+	free(g.node);
+}
+
+/* The findings, order edges and blockers of the slots of one process. */
+static void rule_rows(int pid, const sbp_slot_t *const *sl, uint32_t used)
+{
+	size_t nf = 0, ne = 0, nb = 0;
+	const sbp_finding_t **f = malloc((size_t)used * SBP_FINDINGS * sizeof *f + 1);
+	sbp_edge_t *ed = malloc((size_t)used * SBP_EDGES * sizeof *ed + 1);
+	sbp_blocker_t *bl = malloc((size_t)used * SBP_BLOCKERS * sizeof *bl + 1);
+	if (!f || !ed || !bl) {
+		free(f);
+		free(ed);
+		free(bl);
+		return;
+	}
+	for (uint32_t s = 0; s < used; s++) {
+		for (int i = 0; i < SBP_FINDINGS; i++)
+			if (sl[s]->finding[i].class_key)
+				f[nf++] = &sl[s]->finding[i];
+		for (int i = 0; i < SBP_EDGES; i++)
+			if (sl[s]->edge[i].a)
+				ed[ne++] = sl[s]->edge[i];
+		for (int i = 0; i < SBP_BLOCKERS; i++)
+			if (sl[s]->blocker[i].class_key)
+				bl[nb++] = sl[s]->blocker[i];
+	}
+	qsort(f, nf, sizeof *f, cmp_finding);
+	for (size_t i = 0; i < nf;) {
+		sbp_finding_t sum = *f[i];
+		size_t j = i + 1;
+		for (; j < nf && cmp_finding(&f[i], &f[j]) == 0; j++) {
+			sum.count += f[j]->count;
+			sum.max_ticks = f[j]->max_ticks > sum.max_ticks ? f[j]->max_ticks : sum.max_ticks;
+			sum.migrated += f[j]->migrated;
+			sum.measured += f[j]->measured;
+			sum.preempted += f[j]->preempted;
+			sum.faulted += f[j]->faulted;
+		}
+		const sbp_finding_t *x = &sum;
+		const char *detail = "";
+		uint64_t other_site = 0;
+		if (x->rule == SBP_R_EXIT_HELD)
+			detail = x->aux == 2 ? "process exit" : "thread exit";
+		else if (x->rule == SBP_R_OUT_OF_ORDER)
+			other_site = x->aux; /* the later lock, still held: class_b, taken there */
+		fprintf(o.rules,
+			"%d,%s,%s,0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",%d,%d,%" PRIu64,
+			pid, rule_name(x->rule), kind_name(x->kind), kpc(x->class_key), x->site_a, x->site_b,
+			kpc(x->class_b), other_site, x->tid, x->other_tid, x->count);
+		if (x->rule == SBP_R_HOLD_LIMIT)
+			fprintf(o.rules, ",%.0f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", ns(x->max_ticks),
+				x->migrated, x->measured, x->preempted, x->faulted);
+		else
+			fprintf(o.rules, ",,,,,,");
+		fprintf(o.rules, "%s\n", detail);
+		i = j;
+	}
+	order_rows(pid, ed, ne);
+	qsort(bl, nb, sizeof *bl, cmp_blocker);
+	for (size_t i = 0; i < nb;) {
+		sbp_blocker_t sum = bl[i];
+		size_t j = i + 1;
+		for (; j < nb && cmp_blocker(&bl[i], &bl[j]) == 0; j++) {
+			sum.count += bl[j].count;
+			sum.wait_ticks += bl[j].wait_ticks;
+		}
+		fprintf(o.blockers, "%d,%s,0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",%d,%" PRIu64 ",%.0f\n", pid,
+			kind_name(sum.kind), kpc(sum.class_key), sum.waiter_site, sum.holder_site, sum.holder_tid,
+			sum.count, ns(sum.wait_ticks));
+		i = j;
+	}
+	free(f);
+	free(ed);
+	free(bl);
+}
 
 /* One process's file: merge its slots, write its rows. */
 static int one_file(const char *path, outs_t *dst)
@@ -178,7 +438,9 @@ static int one_file(const char *path, outs_t *dst)
 		used = fh->nslots;
 	size_t n = 0, cap = 64;
 	const sbp_entry_t **v = malloc(cap * sizeof *v);
-	uint64_t table_full = 0, unmatched = 0, held_over = 0, threads = 0;
+	uint64_t table_full = 0, unmatched = 0, held_over = 0, threads = 0, ffull = 0, efull = 0, bfull = 0,
+		 excused = 0;
+	const sbp_slot_t **slots = calloc(used + 1, sizeof *slots);
 	for (uint32_t s = 0; s < used && v; s++) {
 		const sbp_slot_t *sl = (const sbp_slot_t *)((const char *)p + SBP_PAGE +
 							    (size_t)s * sizeof(sbp_slot_t));
@@ -186,6 +448,12 @@ static int one_file(const char *path, outs_t *dst)
 		unmatched += sl->unmatched_unlock;
 		held_over += sl->held_overflow;
 		threads += sl->threads;
+		ffull += sl->findings_full;
+		efull += sl->edges_full;
+		bfull += sl->blockers_full;
+		excused += sl->limit_excused;
+		if (slots)
+			slots[s] = sl;
 		for (int i = 0; i < SBP_ENTRIES; i++) {
 			if (!sl->entry[i].class_pc)
 				continue;
@@ -199,17 +467,23 @@ static int one_file(const char *path, outs_t *dst)
 			v[n++] = &sl->entry[i];
 		}
 	}
-	if (!v) {
+	if (!v || !slots) {
+		free(v);
+		free(slots);
 		munmap(p, (size_t)st.st_size);
 		return -1;
 	}
 	fprintf(dst->procs,
-		"%d,%d,%u,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.0f\n",
+		"%d,%d,%u,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.0f,%" PRIu64
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 "\n",
 		fh->pid, fh->ppid, fh->fork_child, fh->state == 2 ? "exit" : "no-destructor", threads, table_full,
 		unmatched, held_over, (unsigned)atomic_load(&((sbp_file_t *)p)->slots_full),
 		(uint64_t)atomic_load(&((sbp_file_t *)p)->early_calls),
 		(uint64_t)atomic_load(&((sbp_file_t *)p)->side_full),
-		fh->state == 2 ? (double)(fh->end_ns - fh->start_ns) : -1.0);
+		fh->state == 2 ? (double)(fh->end_ns - fh->start_ns) : -1.0, ffull, efull, bfull, fh->hold_limit_ns,
+		fh->hold_limit_kinds, excused);
+	rule_rows(fh->pid, slots, used);
+	free(slots);
 
 	qsort(v, n, sizeof *v, cmp_site);
 	agg_t *site = calloc(1, sizeof *site), *cls = calloc(1, sizeof *cls);
@@ -307,8 +581,15 @@ int main(int argc, char **argv)
 	o.hists = csv(argv[2], "histograms.csv", "pid,kind,class,site,histogram,lower_ns,upper_ns,count");
 	o.procs = csv(argv[2], "processes.csv",
 		      "pid,ppid,fork_child,ended,threads,table_full,unmatched_unlocks,held_overflow,slots_full,"
-		      "early_calls,side_table_full,lifetime_ns");
-	if (!o.locks || !o.sites || !o.conds || !o.hists || !o.procs) {
+		      "early_calls,side_table_full,lifetime_ns,findings_full,edges_full,blockers_full,hold_limit_ns,"
+		      "hold_limit_kinds,hold_limit_excused");
+	o.rules = csv(argv[2], "rules.csv",
+		      "pid,rule,kind,class,site_a,site_b,class_b,other_site,tid,other_tid,count,max_hold_ns,migrated,"
+		      "measured,preempted,faulted,detail");
+	o.order = csv(argv[2], "order.csv", "pid,kind_a,class_a,site_a,kind_b,class_b,site_b,tid,count,cycle");
+	o.blockers = csv(argv[2], "blockers.csv",
+			 "pid,kind,class,waiter_site,holder_site,holder_tid,count,wait_total_ns");
+	if (!o.locks || !o.sites || !o.conds || !o.hists || !o.procs || !o.rules || !o.order || !o.blockers) {
 		fprintf(stderr, "sbprof-report: cannot write to %s\n", argv[2]);
 		return 1;
 	}
@@ -329,7 +610,8 @@ int main(int argc, char **argv)
 	}
 	if (d)
 		closedir(d);
-	if (fclose(o.locks) | fclose(o.sites) | fclose(o.conds) | fclose(o.hists) | fclose(o.procs)) {
+	if (fclose(o.locks) | fclose(o.sites) | fclose(o.conds) | fclose(o.hists) | fclose(o.procs) | fclose(o.rules) |
+	    fclose(o.order) | fclose(o.blockers)) {
 		fprintf(stderr, "sbprof-report: cannot write to %s\n", argv[2]);
 		return 1;
 	}

@@ -53,11 +53,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <threads.h>
 #include <time.h>
@@ -134,9 +136,9 @@ typedef struct sbp_lockinfo {
 	_Atomic uintptr_t addr; /* the lock; 0: free entry */
 	_Atomic uint64_t ckey;  /* class pc << 1 | (origin == first use); 0: none yet */
 	_Atomic int32_t owner;  /* tid of the last exclusive owner; 0: none */
-	int32_t pad;
-	_Atomic uint64_t aux; /* condvar: ticks of the last signal; locks: reserved
-				 (the holder's site, for blocker attribution) */
+	_Atomic int32_t holder; /* locks: tid of the last acquirer (any kind); 0: none */
+	_Atomic uint64_t aux;   /* condvar: ticks of the last signal; locks: the
+				   last acquirer's call site (blocker attribution) */
 } sbp_lockinfo_t;
 
 static sbp_lockinfo_t *sbp_side;
@@ -164,6 +166,22 @@ static atomic_int sbp_ready;
  */
 static uint32_t sbp_mask;
 
+/*
+ * The hold limit ($SBPROF_HOLD_LIMIT_NS, default 25 us; profile-app
+ * --hold-limit): holds of the kinds in sbp_limit_kinds (a bit per SBP_K_*:
+ * spin, and mutex with $SBPROF_HOLD_LIMIT_MUTEX=1) are always timed, their
+ * CPU is read at both ends (sched_getcpu: glibc reads it from the rseq
+ * area, no system call), and a hold at or above sbp_limit_ticks is a
+ * finding.  $SBPROF_HOLD_EVIDENCE=N (a power of two): 1 in N checked holds
+ * also read getrusage(RUSAGE_THREAD) at both ends (two system calls): an
+ * involuntary context switch or a page fault inside the hold is evidence
+ * of why it was long.  Set before ready.
+ */
+static uint64_t sbp_limit_ticks;
+static uint32_t sbp_limit_kinds;
+static uint32_t sbp_evid_mask; /* N - 1 */
+static int sbp_evid_on;
+
 /* Self-test: calls seen per function, by the self-testing thread only. */
 static unsigned sbp_seen[SBP_NFUNCS];
 
@@ -174,7 +192,12 @@ enum { T_FRESH = 0, T_ON, T_OFF, T_SELFTEST };
 typedef struct sbp_held {
 	const void *lock;
 	uint64_t t_acq; /* ticks: the acquisition's stamp */
-	sbp_entry_t *e; /* where its hold is counted; NULL: not counted */
+	sbp_entry_t *e; /* where its hold is counted (its class and site); NULL: not counted */
+	int32_t cpu;    /* checked kinds: the CPU at the acquisition; else -1 */
+	int32_t evid;   /* 1: nivcsw and flt were read at the acquisition */
+	uint32_t fresh; /* checked kinds: sbp_tls_t.fresh at the acquisition */
+	uint32_t pad;
+	uint64_t nivcsw, flt;
 } sbp_held_t;
 
 typedef struct sbp_tls {
@@ -182,7 +205,9 @@ typedef struct sbp_tls {
 	int tid;
 	sbp_slot_t *slot;
 	int depth;
-	uint32_t rng; /* xorshift32 state: which holds are timed when sampling */
+	uint32_t rng;   /* xorshift32 state: which holds are timed when sampling */
+	int overflowed; /* the held stack overflowed once: releases cannot be judged */
+	uint32_t fresh; /* table entries this thread created (first touches of their pages) */
 	sbp_held_t held[SBP_HELD];
 } sbp_tls_t;
 
@@ -231,6 +256,23 @@ static uint64_t sbp_mix(uint64_t x)
 	return x;
 }
 
+/*
+ * ns -> ticks of the stamps' counter, for the hold limit: the counter is
+ * timed against CLOCK_MONOTONIC_RAW over 2 ms, once, in the constructor
+ * (the reader calibrates again, more carefully, for the figures).
+ */
+static uint64_t sbp_ns_to_ticks_here(double ns)
+{
+	uint64_t n0 = sbp_mono_raw_ns(), t0 = sb_tick_end(), n1, t1;
+	do {
+		n1 = sbp_mono_raw_ns();
+		t1 = sb_tick_end();
+	} while (n1 - n0 < 2000000);
+	double tpn = (double)(t1 - t0) / (double)(n1 - n0);
+	uint64_t v = (uint64_t)(ns * tpn + 0.5);
+	return v ? v : 1;
+}
+
 /* ---- the side table --------------------------------------------------- */
 
 /*
@@ -251,8 +293,10 @@ static sbp_lockinfo_t *sbp_side_get(const void *lock)
 		if (cur == 0) {
 			if (atomic_compare_exchange_strong_explicit(&li->addr, &cur, a, memory_order_relaxed,
 								    memory_order_relaxed) ||
-			    cur == a)
+			    cur == a) {
+				sbp_t.fresh++;
 				return li;
+			}
 		}
 	}
 	atomic_fetch_add_explicit(&sbp_file->side_full, 1, memory_order_relaxed);
@@ -315,6 +359,7 @@ static sbp_entry_t *sbp_entry(uint64_t ckey, uint64_t site, uint32_t kind)
 			e->hist[1].min = UINT64_MAX;
 			e->class_pc = pc;
 			s->entries_used++;
+			sbp_t.fresh++;
 			return e;
 		}
 	}
@@ -322,11 +367,142 @@ static sbp_entry_t *sbp_entry(uint64_t ckey, uint64_t site, uint32_t kind)
 	return NULL;
 }
 
+/* ---- rule findings, order edges, blockers ------------------------------ */
+
+/* The class key of an entry (sbp_class's form). */
+static inline uint64_t sbp_ekey(const sbp_entry_t *e)
+{
+	return e->class_pc << 1 | (e->origin == SBP_O_FIRST_USE);
+}
+
+/*
+ * The finding (rule, class, site_a, site_b, class_b, aux) of this thread's
+ * slot, counted once more; NULL when the table is full (counted).  Plain
+ * stores into the mapped file: on record at once, before the caller goes
+ * on (into a deadlock, for a recursion).
+ */
+static __attribute__((noinline)) sbp_finding_t *sbp_finding(uint32_t rule, uint32_t kind, uint64_t ckey,
+							    uint64_t site_a, uint64_t site_b, uint64_t class_b,
+							    int32_t other, uint64_t aux)
+{
+	sbp_slot_t *s = sbp_t.slot;
+	uint64_t h = sbp_mix(ckey ^ site_a * UINT64_C(0x9e3779b97f4a7c15) ^ site_b * 31 ^ class_b * 7 ^ rule ^ aux);
+	for (unsigned i = 0; i < SBP_FINDINGS; i++) {
+		sbp_finding_t *f = &s->finding[(h + i) & (SBP_FINDINGS - 1)];
+		if (f->class_key == ckey && f->rule == rule && f->site_a == site_a && f->site_b == site_b &&
+		    f->class_b == class_b && f->aux == aux) {
+			f->count++;
+			return f;
+		}
+		if (f->class_key == 0) {
+			f->site_a = site_a;
+			f->site_b = site_b;
+			f->class_b = class_b;
+			f->rule = rule;
+			f->kind = kind;
+			f->tid = sbp_t.tid;
+			f->other_tid = other;
+			f->aux = aux;
+			f->count = 1;
+			f->class_key = ckey;
+			sbp_t.fresh++;
+			return f;
+		}
+	}
+	s->findings_full++;
+	return NULL;
+}
+
+/*
+ * A blocking acquisition of class kb at site_b while `top` (this thread's
+ * newest held lock) is held: the edge (top's class -> kb) of the order
+ * graph, with both sites.  Same-class nesting (per-object locks of one
+ * class) is no edge.
+ */
+static void sbp_edge(const sbp_held_t *top, uint64_t kb, uint64_t site_b, uint32_t kind_b)
+{
+	const sbp_entry_t *ea = top->e;
+	if (!ea)
+		return;
+	uint64_t ka = sbp_ekey(ea);
+	if (ka == kb)
+		return;
+	sbp_slot_t *s = sbp_t.slot;
+	uint64_t h = sbp_mix(ka ^ kb * UINT64_C(0x9e3779b97f4a7c15) ^ ea->site_pc * 31 ^ site_b * 7);
+	for (unsigned i = 0; i < SBP_EDGES; i++) {
+		sbp_edge_t *g = &s->edge[(h + i) & (SBP_EDGES - 1)];
+		if (SBP_LIKELY(g->a == ka && g->b == kb && g->site_a == ea->site_pc && g->site_b == site_b)) {
+			g->count++;
+			return;
+		}
+		if (g->a == 0) {
+			g->b = kb;
+			g->site_a = ea->site_pc;
+			g->site_b = site_b;
+			g->kind_a = ea->kind;
+			g->kind_b = kind_b;
+			g->tid = sbp_t.tid;
+			g->count = 1;
+			g->a = ka;
+			sbp_t.fresh++;
+			return;
+		}
+	}
+	s->edges_full++;
+}
+
+/* Who held the lock when an acquisition found it held: the side table's
+ * last acquirer, read just before the blocking call. */
+typedef struct sbp_who {
+	uint64_t site;
+	int32_t tid;
+} sbp_who_t;
+
+/* A contended acquisition's wait, charged to (class, kind, waiter site, holder site). */
+static void sbp_blocker(uint64_t ckey, uint32_t kind, uint64_t site, const sbp_who_t *who, uint64_t wait)
+{
+	sbp_slot_t *s = sbp_t.slot;
+	uint64_t h = sbp_mix(ckey ^ site * UINT64_C(0x9e3779b97f4a7c15) ^ who->site * 31 ^ kind);
+	for (unsigned i = 0; i < SBP_BLOCKERS; i++) {
+		sbp_blocker_t *b = &s->blocker[(h + i) & (SBP_BLOCKERS - 1)];
+		if (b->class_key == ckey && b->waiter_site == site && b->holder_site == who->site && b->kind == kind) {
+			b->count++;
+			b->wait_ticks += wait;
+			b->holder_tid = who->tid;
+			return;
+		}
+		if (b->class_key == 0) {
+			b->waiter_site = site;
+			b->holder_site = who->site;
+			b->kind = kind;
+			b->holder_tid = who->tid;
+			b->count = 1;
+			b->wait_ticks = wait;
+			b->class_key = ckey;
+			sbp_t.fresh++;
+			return;
+		}
+	}
+	s->blockers_full++;
+}
+
 /* ---- thread start and end --------------------------------------------- */
+
+/* Every lock this thread still holds at its end (how: 1 thread, 2 process). */
+static void sbp_exit_held(uint64_t how)
+{
+	for (int i = 0; i < sbp_t.depth; i++) {
+		const sbp_entry_t *e = sbp_t.held[i].e;
+		if (e)
+			sbp_finding(SBP_R_EXIT_HELD, e->kind, sbp_ekey(e), e->site_pc, 0, 0, 0, how);
+	}
+}
 
 static void sbp_thread_gone(void *slot)
 {
 	sbp_slot_t *s = slot;
+	if (sbp_t.state == T_ON && sbp_t.slot == s)
+		sbp_exit_held(1);
 	sbp_t.state = T_FRESH;
 	sbp_t.slot = NULL;
 	sbp_t.depth = 0;
@@ -390,6 +566,7 @@ static __attribute__((noinline)) int sbp_begin_slow(int fn)
 	s->threads++;
 	sbp_t.slot = s;
 	sbp_t.depth = 0;
+	sbp_t.overflowed = 0;
 	pthread_setspecific(sbp_key, s);
 	sbp_t.state = T_ON;
 	return 1;
@@ -405,31 +582,107 @@ static inline int sbp_begin(int fn)
 
 /* ---- acquisitions and releases ---------------------------------------- */
 
-static void sbp_push(const void *lock, uint64_t t, sbp_entry_t *e)
+/* 1 when holds of `kind` are checked against the hold limit. */
+static inline int sbp_checked(uint32_t kind)
+{
+	return (sbp_limit_kinds >> kind) & 1;
+}
+
+/* The thread's involuntary switches and page faults so far. */
+static void sbp_rusage(uint64_t *nivcsw, uint64_t *flt)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		memset(&ru, 0, sizeof ru);
+	*nivcsw = (uint64_t)ru.ru_nivcsw;
+	*flt = (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+}
+
+/* 1 in N checked holds carries getrusage evidence (sbp_evid_mask = N - 1). */
+static int sbp_evid_draw(void)
+{
+	uint32_t x = sbp_t.rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	sbp_t.rng = x;
+	return (x & sbp_evid_mask) == 0;
+}
+
+static void sbp_push(const void *lock, uint64_t t, sbp_entry_t *e, uint32_t kind)
 {
 	if (SBP_UNLIKELY(sbp_t.depth == SBP_HELD)) {
 		sbp_t.slot->held_overflow++;
+		sbp_t.overflowed = 1;
 		return;
 	}
 	sbp_held_t *h = &sbp_t.held[sbp_t.depth++];
 	h->lock = lock;
 	h->t_acq = t;
 	h->e = e;
+	h->cpu = -1;
+	h->evid = 0;
+	if (SBP_UNLIKELY(sbp_checked(kind))) {
+		h->cpu = sched_getcpu();
+		h->fresh = sbp_t.fresh;
+		if (sbp_evid_on && sbp_evid_draw()) {
+			sbp_rusage(&h->nivcsw, &h->flt);
+			h->evid = 1;
+		}
+		/* the hold starts after this bookkeeping: a first touch of the
+		 * tables' pages (a fault of some us) is not the program's */
+		if (t)
+			h->t_acq = SBP_T_END();
+	}
 }
 
 /*
- * Close the hold of `lock` at stamp t (the newest one of it on the held
- * stack; a hold whose start was not stamped, t_acq 0, is not timed).  0
- * when this thread has no record of holding it.
+ * A checked hold `h` of `ticks` ended at `site` at or above the limit: the
+ * finding, with the evidence at hand (the CPU changed; with getrusage at
+ * both ends, a switch or a fault inside).  A hold inside which this thread
+ * created a table entry (a first touch of a page of the profiler's, which
+ * can fault for some us to ms) is not charged to the program: counted in
+ * limit_excused instead.
  */
-static int sbp_pop(const void *lock, uint64_t t)
+static __attribute__((noinline)) void sbp_hold_over(const sbp_held_t *h, uint64_t ticks, uint64_t site)
+{
+	const sbp_entry_t *e = h->e;
+	if (h->fresh != sbp_t.fresh) {
+		sbp_t.slot->limit_excused++; /* the profiler's own first touches fell inside */
+		return;
+	}
+	sbp_finding_t *f = sbp_finding(SBP_R_HOLD_LIMIT, e->kind, sbp_ekey(e), e->site_pc, site, 0, 0, 0);
+	if (!f)
+		return;
+	if (ticks > f->max_ticks)
+		f->max_ticks = ticks;
+	f->migrated += h->cpu >= 0 && sched_getcpu() != h->cpu;
+	if (h->evid) {
+		uint64_t nivcsw, flt;
+		sbp_rusage(&nivcsw, &flt);
+		f->measured++;
+		f->preempted += nivcsw != h->nivcsw;
+		f->faulted += flt != h->flt;
+	}
+}
+
+/*
+ * Close the hold of `lock` at stamp t, released at `site` (the newest one
+ * of it on the held stack; a hold whose start was not stamped, t_acq 0, is
+ * not timed).  0 when this thread has no record of holding it.
+ */
+static int sbp_pop(const void *lock, uint64_t t, uint64_t site)
 {
 	for (int i = sbp_t.depth - 1; i >= 0; i--) {
 		if (sbp_t.held[i].lock != lock)
 			continue;
 		sbp_entry_t *e = sbp_t.held[i].e;
-		if (e && sbp_t.held[i].t_acq)
-			sb_hist_add(&e->hist[1], t - sbp_t.held[i].t_acq);
+		if (e && sbp_t.held[i].t_acq) {
+			uint64_t d = t - sbp_t.held[i].t_acq;
+			sb_hist_add(&e->hist[1], d);
+			if (SBP_UNLIKELY(d >= sbp_limit_ticks && sbp_t.held[i].cpu >= 0))
+				sbp_hold_over(&sbp_t.held[i], d, site);
+		}
 		for (int j = i; j < sbp_t.depth - 1; j++)
 			sbp_t.held[j] = sbp_t.held[j + 1];
 		sbp_t.depth--;
@@ -438,19 +691,29 @@ static int sbp_pop(const void *lock, uint64_t t)
 	return 0;
 }
 
+/* How an acquisition was made, for sbp_acquired. */
+enum { SBP_A_BLOCKING, SBP_A_TRY, SBP_A_CONTENDED };
+
 /*
- * Record a successful acquisition of `lock` at `site`: t1 is the stamp after
- * the acquiring call returned; a contended one waited t1 - t0.
+ * Record a successful acquisition of `lock` at `site`: t1 is the stamp
+ * after the acquiring call returned; a contended one (`how`) waited t1 - t0
+ * behind `who`.  A blocking call (not a trylock, which cannot deadlock)
+ * made while holding another lock adds an order edge.  The side table's
+ * holder and site name this thread and site for later waiters.
  */
-static void sbp_acquired(const void *lock, uint32_t kind, uint64_t site, int contended, uint64_t t0, uint64_t t1)
+static void sbp_acquired(const void *lock, uint32_t kind, uint64_t site, int how, uint64_t t0, uint64_t t1,
+			 const sbp_who_t *who)
 {
 	sbp_lockinfo_t *li = sbp_side_get(lock);
-	sbp_entry_t *e = sbp_entry(sbp_class(li, site), site, kind);
+	uint64_t ck = sbp_class(li, site);
+	sbp_entry_t *e = sbp_entry(ck, site, kind);
 	if (e) {
 		e->acquisitions++;
-		if (contended) {
+		if (how == SBP_A_CONTENDED) {
 			e->contended++;
 			sb_hist_add(&e->hist[0], t1 - t0);
+			if (who)
+				sbp_blocker(ck, kind, site, who, t1 - t0);
 		}
 		if (kind != SBP_K_READ && li) {
 			int prev = atomic_load_explicit(&li->owner, memory_order_relaxed);
@@ -460,7 +723,38 @@ static void sbp_acquired(const void *lock, uint32_t kind, uint64_t site, int con
 			}
 		}
 	}
-	sbp_push(lock, t1, e);
+	if (li) {
+		/* relaxed: advisory, each word read on its own by a later waiter */
+		if (atomic_load_explicit(&li->aux, memory_order_relaxed) != site)
+			atomic_store_explicit(&li->aux, site, memory_order_relaxed);
+		if (atomic_load_explicit(&li->holder, memory_order_relaxed) != sbp_t.tid)
+			atomic_store_explicit(&li->holder, sbp_t.tid, memory_order_relaxed);
+	}
+	if (sbp_t.depth && how != SBP_A_TRY)
+		sbp_edge(&sbp_t.held[sbp_t.depth - 1], ck, site, kind);
+	sbp_push(lock, t1, e, kind);
+}
+
+/*
+ * A blocking acquisition whose trylock failed, before it blocks: when this
+ * thread already holds the lock, the lock is not recursive (a recursive one
+ * would have let the trylock in), so the call is about to deadlock (or to
+ * fail with EDEADLK): the finding goes on record first.  Then who holds
+ * the lock, for the blocker table.
+ */
+static __attribute__((noinline)) void sbp_contended(const void *lock, uint32_t kind, uint64_t site, sbp_who_t *who)
+{
+	sbp_lockinfo_t *li = sbp_side_get(lock);
+	for (int i = sbp_t.depth - 1; i >= 0; i--) {
+		if (sbp_t.held[i].lock != lock)
+			continue;
+		const sbp_entry_t *e = sbp_t.held[i].e;
+		sbp_finding(SBP_R_RECURSION, kind, e ? sbp_ekey(e) : sbp_class(li, site), e ? e->site_pc : 0, site, 0,
+			    sbp_t.tid, 0);
+		break;
+	}
+	who->site = li ? atomic_load_explicit(&li->aux, memory_order_relaxed) : 0;
+	who->tid = li ? atomic_load_explicit(&li->holder, memory_order_relaxed) : 0;
 }
 
 /* A call that did not acquire: trylock failure, timeout or error. */
@@ -478,26 +772,54 @@ static void sbp_failed(const void *lock, uint32_t kind, uint64_t site, int what)
 }
 
 /*
- * An unlock's bookkeeping, before glibc's unlock: the stamp that ends the
- * hold is taken once the held stack has been searched (one compare when the
- * lock is the newest held), and only when the hold's start was stamped.
+ * A release (or a condvar wait) at `site` of a lock this thread has no
+ * record of holding: counted; a finding when the side table names an
+ * acquirer (this thread or another: a double release counts too) and no
+ * acquisition of this thread went unrecorded (held stack overflow).
  */
-static inline void sbp_released(const void *lock)
+static __attribute__((noinline)) void sbp_not_held(const void *lock, uint32_t kind, uint64_t site)
+{
+	sbp_t.slot->unmatched_unlock++;
+	if (sbp_t.overflowed)
+		return;
+	sbp_lockinfo_t *li = sbp_side_get(lock);
+	int32_t holder = li ? atomic_load_explicit(&li->holder, memory_order_relaxed) : 0;
+	if (!holder)
+		return;
+	sbp_finding(SBP_R_NOT_OWNER, kind, sbp_class(li, site), atomic_load_explicit(&li->aux, memory_order_relaxed),
+		    site, 0, holder, 0);
+}
+
+/*
+ * An unlock's bookkeeping at `site`, before glibc's unlock: the stamp that
+ * ends the hold is taken once the held stack has been searched (one compare
+ * when the lock is the newest held), and only when the hold's start was
+ * stamped.  A spin lock released while a lock taken after it is still held
+ * breaks the nested-lock rule (out-of-order).
+ */
+static inline void sbp_released(const void *lock, uint32_t kind, uint64_t site)
 {
 	int i = sbp_t.depth - 1;
 	while (i >= 0 && sbp_t.held[i].lock != lock)
 		i--;
-	if (i < 0) {
-		sbp_t.slot->unmatched_unlock++;
+	if (SBP_UNLIKELY(i < 0)) {
+		sbp_not_held(lock, kind, site);
 		return;
 	}
-	sbp_pop(lock, sbp_t.held[i].t_acq ? SBP_T_END() : 0);
+	if (SBP_UNLIKELY(kind == SBP_K_SPIN && i != sbp_t.depth - 1)) {
+		const sbp_entry_t *e = sbp_t.held[i].e, *later = sbp_t.held[sbp_t.depth - 1].e;
+		if (e)
+			sbp_finding(SBP_R_OUT_OF_ORDER, kind, sbp_ekey(e), e->site_pc, site,
+				    later ? sbp_ekey(later) : 0, 0, later ? later->site_pc : 0);
+	}
+	sbp_pop(lock, sbp_t.held[i].t_acq ? SBP_T_END() : 0, site);
 }
 
-/* 1 when this uncontended acquisition's hold is to be timed. */
-static inline int sbp_sampled(void)
+/* 1 when this uncontended acquisition's hold is to be timed: always for
+ * checked kinds. */
+static inline int sbp_sampled(uint32_t kind)
 {
-	if (SBP_LIKELY(!sbp_mask))
+	if (SBP_LIKELY(!sbp_mask) || sbp_checked(kind))
 		return 1;
 	uint32_t x = sbp_t.rng;
 	x ^= x << 13;
@@ -512,22 +834,51 @@ static inline int sbp_sampled(void)
  * blockcall glibc's blocking call, lk_ and site_ the lock and the call site.
  * EOWNERDEAD (a robust mutex whose owner died) is an acquisition too.
  */
-#define SBP_ACQUIRE(kind, trycall, blockcall)                                                    \
-	do {                                                                                     \
-		int rc_ = (trycall);                                                             \
-		if (rc_ == 0 || rc_ == EOWNERDEAD) {                                             \
-			sbp_acquired(lk_, (kind), site_, 0, 0, sbp_sampled() ? SBP_T_END() : 0); \
-			return rc_;                                                              \
-		}                                                                                \
-		uint64_t t0_ = SBP_T_START();                                                    \
-		rc_ = (blockcall);                                                               \
-		uint64_t t1_ = SBP_T_END();                                                      \
-		if (rc_ == 0 || rc_ == EOWNERDEAD)                                               \
-			sbp_acquired(lk_, (kind), site_, 1, t0_, t1_);                           \
-		else                                                                             \
-			sbp_failed(lk_, (kind), site_, rc_ == ETIMEDOUT ? ETIMEDOUT : EINVAL);   \
-		return rc_;                                                                      \
+#define SBP_ACQUIRE(kind, trycall, blockcall)                                                                    \
+	do {                                                                                                     \
+		int rc_ = (trycall);                                                                             \
+		if (rc_ == 0 || rc_ == EOWNERDEAD) {                                                             \
+			sbp_acquired(lk_, (kind), site_, SBP_A_BLOCKING, 0, sbp_sampled(kind) ? SBP_T_END() : 0, \
+				     NULL);                                                                      \
+			return rc_;                                                                              \
+		}                                                                                                \
+		sbp_who_t who_;                                                                                  \
+		sbp_contended(lk_, (kind), site_, &who_);                                                        \
+		uint64_t t0_ = SBP_T_START();                                                                    \
+		rc_ = (blockcall);                                                                               \
+		uint64_t t1_ = SBP_T_END();                                                                      \
+		if (rc_ == 0 || rc_ == EOWNERDEAD)                                                               \
+			sbp_acquired(lk_, (kind), site_, SBP_A_CONTENDED, t0_, t1_, &who_);                      \
+		else                                                                                             \
+			sbp_failed(lk_, (kind), site_, rc_ == ETIMEDOUT ? ETIMEDOUT : EINVAL);                   \
+		return rc_;                                                                                      \
 	} while (0)
+
+/*
+ * A destroy at `site` of a lock that is held: by this thread (its held
+ * stack), or by another (glibc's trylock, `try`, fails; it is released at
+ * once, `unlock`, when it succeeds).  Not on any acquisition path.
+ */
+static void sbp_destroying(const void *lock, uint32_t kind, uint64_t site, int (*try)(void *), int (*unlock)(void *),
+			   void *obj)
+{
+	for (int i = sbp_t.depth - 1; i >= 0; i--) {
+		const sbp_entry_t *e = sbp_t.held[i].e;
+		if (sbp_t.held[i].lock != lock)
+			continue;
+		sbp_finding(SBP_R_DESTROY_HELD, kind, e ? sbp_ekey(e) : sbp_class(sbp_side_get(lock), site),
+			    e ? e->site_pc : 0, site, 0, sbp_t.tid, 0);
+		return;
+	}
+	if (try(obj) == 0) {
+		unlock(obj);
+		return;
+	}
+	sbp_lockinfo_t *li = sbp_side_get(lock);
+	sbp_finding(SBP_R_DESTROY_HELD, kind, sbp_class(li, site),
+		    li ? atomic_load_explicit(&li->aux, memory_order_relaxed) : 0, site, 0,
+		    li ? atomic_load_explicit(&li->holder, memory_order_relaxed) : 0, 0);
+}
 
 /* ---- pthread_mutex_* ---------------------------------------------------- */
 
@@ -550,7 +901,7 @@ SBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 		return REAL(mutex_trylock, mfn_t)(m);
 	int rc = REAL(mutex_trylock, mfn_t)(m);
 	if (rc == 0 || rc == EOWNERDEAD)
-		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sbp_sampled() ? SBP_T_END() : 0);
+		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), SBP_A_TRY, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 	else
 		sbp_failed(m, SBP_K_MUTEX, SBP_RA(), rc == EBUSY ? EBUSY : EINVAL);
 	return rc;
@@ -577,7 +928,7 @@ SBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const st
 SBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	if (sbp_begin(SBP_F_mutex_unlock))
-		sbp_released(m);
+		sbp_released(m, SBP_K_MUTEX, SBP_RA());
 	return REAL(mutex_unlock, mfn_t)(m);
 }
 
@@ -588,10 +939,22 @@ SBP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t 
 	return REAL(mutex_init, int (*)(pthread_mutex_t *, const pthread_mutexattr_t *))(m, a);
 }
 
+static int sbp_m_try(void *o)
+{
+	return REAL(mutex_trylock, mfn_t)(o);
+}
+
+static int sbp_m_unlock(void *o)
+{
+	return REAL(mutex_unlock, mfn_t)(o);
+}
+
 SBP_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-	if (sbp_begin(SBP_F_mutex_destroy))
+	if (sbp_begin(SBP_F_mutex_destroy)) {
+		sbp_destroying(m, SBP_K_MUTEX, SBP_RA(), sbp_m_try, sbp_m_unlock, m);
 		sbp_forget(m);
+	}
 	return REAL(mutex_destroy, mfn_t)(m);
 }
 
@@ -617,7 +980,8 @@ SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 		return REAL(spin_trylock, sfn_t)(l);
 	int rc = REAL(spin_trylock, sfn_t)(l);
 	if (rc == 0)
-		sbp_acquired(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), 0, 0, sbp_sampled() ? SBP_T_END() : 0);
+		sbp_acquired(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), SBP_A_TRY, 0,
+			     sbp_sampled(SBP_K_SPIN) ? SBP_T_END() : 0, NULL);
 	else
 		sbp_failed(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), rc == EBUSY ? EBUSY : EINVAL);
 	return rc;
@@ -626,7 +990,7 @@ SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 SBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
 	if (sbp_begin(SBP_F_spin_unlock))
-		sbp_released(SPIN_ADDR(l));
+		sbp_released(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA());
 	return REAL(spin_unlock, sfn_t)(l);
 }
 
@@ -637,10 +1001,22 @@ SBP_EXPORT int pthread_spin_init(pthread_spinlock_t *l, int pshared)
 	return REAL(spin_init, int (*)(pthread_spinlock_t *, int))(l, pshared);
 }
 
+static int sbp_s_try(void *o)
+{
+	return REAL(spin_trylock, sfn_t)(o);
+}
+
+static int sbp_s_unlock(void *o)
+{
+	return REAL(spin_unlock, sfn_t)(o);
+}
+
 SBP_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l)
 {
-	if (sbp_begin(SBP_F_spin_destroy))
+	if (sbp_begin(SBP_F_spin_destroy)) {
+		sbp_destroying(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), sbp_s_try, sbp_s_unlock, (void *)(uintptr_t)l);
 		sbp_forget(SPIN_ADDR(l));
+	}
 	return REAL(spin_destroy, sfn_t)(l);
 }
 
@@ -675,7 +1051,7 @@ static int sbp_rw_try(pthread_rwlock_t *l, int id, uint32_t kind, uint64_t site)
 {
 	int rc = ((rfn_t)sbp_real(id))(l);
 	if (rc == 0)
-		sbp_acquired(l, kind, site, 0, 0, sbp_sampled() ? SBP_T_END() : 0);
+		sbp_acquired(l, kind, site, SBP_A_TRY, 0, sbp_sampled(kind) ? SBP_T_END() : 0, NULL);
 	else
 		sbp_failed(l, kind, site, rc == EBUSY ? EBUSY : EINVAL);
 	return rc;
@@ -698,7 +1074,7 @@ SBP_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 SBP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
 	if (sbp_begin(SBP_F_rw_unlock))
-		sbp_released(l);
+		sbp_released(l, SBP_K_WRITE, SBP_RA());
 	return REAL(rw_unlock, rfn_t)(l);
 }
 
@@ -709,10 +1085,22 @@ SBP_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr
 	return REAL(rw_init, int (*)(pthread_rwlock_t *, const pthread_rwlockattr_t *))(l, a);
 }
 
+static int sbp_r_try(void *o)
+{
+	return REAL(rw_trywrlock, rfn_t)(o);
+}
+
+static int sbp_r_unlock(void *o)
+{
+	return REAL(rw_unlock, rfn_t)(o);
+}
+
 SBP_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
-	if (sbp_begin(SBP_F_rw_destroy))
+	if (sbp_begin(SBP_F_rw_destroy)) {
+		sbp_destroying(l, SBP_K_WRITE, SBP_RA(), sbp_r_try, sbp_r_unlock, l);
 		sbp_forget(l);
+	}
 	return REAL(rw_destroy, rfn_t)(l);
 }
 
@@ -736,8 +1124,8 @@ SBP_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
 static int sbp_cond_wait(const void *c, const void *m, uint64_t site, int rc_timeout, int (*wait)(void *), void *arg)
 {
 	uint64_t t_in = SBP_T_START();
-	if (!sbp_pop(m, t_in))
-		sbp_t.slot->unmatched_unlock++;
+	if (!sbp_pop(m, t_in, site))
+		sbp_not_held(m, SBP_K_MUTEX, site);
 	int rc = wait(arg);
 	uint64_t t_out = SBP_T_END();
 	sbp_lockinfo_t *lc = sbp_side_get(c);
@@ -758,9 +1146,13 @@ static int sbp_cond_wait(const void *c, const void *m, uint64_t site, int rc_tim
 	sbp_entry_t *me = sbp_entry(sbp_class(lm, site), site, SBP_K_MUTEX);
 	if (me)
 		me->relocks++;
-	if (lm)
+	if (lm) {
+		/* relaxed: advisory words, read one by one (sbp_acquired) */
 		atomic_store_explicit(&lm->owner, sbp_t.tid, memory_order_relaxed);
-	sbp_push(m, t_out, me);
+		atomic_store_explicit(&lm->holder, sbp_t.tid, memory_order_relaxed);
+		atomic_store_explicit(&lm->aux, site, memory_order_relaxed);
+	}
+	sbp_push(m, t_out, me, SBP_K_MUTEX);
 	return rc;
 }
 
@@ -874,14 +1266,16 @@ SBP_EXPORT int mtx_lock(mtx_t *m)
 		return REAL(mtx_lock, xfn_t)(m);
 	uint64_t site = SBP_RA();
 	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
-		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sbp_sampled() ? SBP_T_END() : 0);
+		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_BLOCKING, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 		return thrd_success;
 	}
+	sbp_who_t who;
+	sbp_contended(m, SBP_K_MUTEX, site, &who);
 	uint64_t t0 = SBP_T_START();
 	int rc = REAL(mtx_lock, xfn_t)(m);
 	uint64_t t1 = SBP_T_END();
 	if (rc == thrd_success)
-		sbp_acquired(m, SBP_K_MUTEX, site, 1, t0, t1);
+		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_CONTENDED, t0, t1, &who);
 	else
 		sbp_failed(m, SBP_K_MUTEX, site, EINVAL);
 	return rc;
@@ -893,7 +1287,7 @@ SBP_EXPORT int mtx_trylock(mtx_t *m)
 		return REAL(mtx_trylock, xfn_t)(m);
 	int rc = REAL(mtx_trylock, xfn_t)(m);
 	if (rc == thrd_success)
-		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), 0, 0, sbp_sampled() ? SBP_T_END() : 0);
+		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), SBP_A_TRY, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 	else
 		sbp_failed(m, SBP_K_MUTEX, SBP_RA(), sbp_thrd_rc(rc));
 	return rc;
@@ -906,14 +1300,16 @@ SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 		return REAL(mtx_timedlock, xtimed_t)(m, ts);
 	uint64_t site = SBP_RA();
 	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
-		sbp_acquired(m, SBP_K_MUTEX, site, 0, 0, sbp_sampled() ? SBP_T_END() : 0);
+		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_BLOCKING, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 		return thrd_success;
 	}
+	sbp_who_t who;
+	sbp_contended(m, SBP_K_MUTEX, site, &who);
 	uint64_t t0 = SBP_T_START();
 	int rc = REAL(mtx_timedlock, xtimed_t)(m, ts);
 	uint64_t t1 = SBP_T_END();
 	if (rc == thrd_success)
-		sbp_acquired(m, SBP_K_MUTEX, site, 1, t0, t1);
+		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_CONTENDED, t0, t1, &who);
 	else
 		sbp_failed(m, SBP_K_MUTEX, site, sbp_thrd_rc(rc));
 	return rc;
@@ -922,7 +1318,7 @@ SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 SBP_EXPORT int mtx_unlock(mtx_t *m)
 {
 	if (sbp_begin(SBP_F_mtx_unlock))
-		sbp_released(m);
+		sbp_released(m, SBP_K_MUTEX, SBP_RA());
 	return REAL(mtx_unlock, xfn_t)(m);
 }
 
@@ -933,10 +1329,22 @@ SBP_EXPORT int mtx_init(mtx_t *m, int type)
 	return REAL(mtx_init, int (*)(mtx_t *, int))(m, type);
 }
 
+static int sbp_x_try(void *o)
+{
+	return REAL(mtx_trylock, xfn_t)(o);
+}
+
+static int sbp_x_unlock(void *o)
+{
+	return REAL(mtx_unlock, xfn_t)(o);
+}
+
 SBP_EXPORT void mtx_destroy(mtx_t *m)
 {
-	if (sbp_begin(SBP_F_mtx_destroy))
+	if (sbp_begin(SBP_F_mtx_destroy)) {
+		sbp_destroying(m, SBP_K_MUTEX, SBP_RA(), sbp_x_try, sbp_x_unlock, m);
 		sbp_forget(m);
+	}
 	REAL(mtx_destroy, void (*)(mtx_t *))(m);
 }
 
@@ -1048,6 +1456,9 @@ static int sbp_open_file(int fork_child)
 	f->state = 1;
 	f->start_ticks = sb_tick_end();
 	f->start_ns = sbp_mono_raw_ns();
+	f->hold_limit_ticks = sbp_limit_ticks;
+	f->hold_limit_kinds = sbp_limit_kinds;
+	f->hold_limit_ns = sbp_file ? sbp_file->hold_limit_ns : 0;
 	memcpy(f->magic, SBP_MAGIC, sizeof SBP_MAGIC); /* last: a reader trusts the magic */
 	sbp_file = f;
 	sbp_file_len = len;
@@ -1084,7 +1495,7 @@ static void sbp_atfork_child(void)
 				if (e)
 					ne = sbp_entry(e->class_pc << 1 | (e->origin == SBP_O_FIRST_USE), e->site_pc,
 						       e->kind);
-				sbp_push(held[i].lock, held[i].t_acq, ne);
+				sbp_push(held[i].lock, held[i].t_acq, ne, ne ? ne->kind : 0);
 			}
 		}
 	}
@@ -1162,6 +1573,15 @@ __attribute__((constructor)) static void sbp_start(void)
 	unsigned long n = hs ? strtoul(hs, NULL, 10) : 1;
 	if (n > 1 && (n & (n - 1)) == 0)
 		sbp_mask = (uint32_t)(n - 1);
+	const char *hl = getenv("SBPROF_HOLD_LIMIT_NS");
+	double limit_ns = hl ? strtod(hl, NULL) : 25000;
+	const char *hm = getenv("SBPROF_HOLD_LIMIT_MUTEX");
+	const char *he = getenv("SBPROF_HOLD_EVIDENCE");
+	unsigned long ev = he ? strtoul(he, NULL, 10) : 0;
+	if (ev >= 1 && (ev & (ev - 1)) == 0) {
+		sbp_evid_on = 1;
+		sbp_evid_mask = (uint32_t)(ev - 1);
+	}
 	void *side = mmap(NULL, (size_t)SBP_SIDE * sizeof(sbp_lockinfo_t), PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (side == MAP_FAILED || pthread_key_create(&sbp_key, sbp_thread_gone) != 0)
@@ -1170,6 +1590,13 @@ __attribute__((constructor)) static void sbp_start(void)
 	if (sbp_open_file(0) != 0)
 		return;
 	sbp_file->early_calls = atomic_load_explicit(&sbp_early, memory_order_relaxed);
+	if (limit_ns > 0) {
+		sbp_limit_ticks = sbp_ns_to_ticks_here(limit_ns);
+		sbp_limit_kinds = 1u << SBP_K_SPIN | (hm && *hm == '1' ? 1u << SBP_K_MUTEX : 0);
+		sbp_file->hold_limit_ticks = sbp_limit_ticks;
+		sbp_file->hold_limit_ns = (uint64_t)limit_ns;
+		sbp_file->hold_limit_kinds = sbp_limit_kinds;
+	}
 	pthread_atfork(NULL, NULL, sbp_atfork_child);
 	/* release: pairs with the acquire load in sbp_begin_slow */
 	atomic_store_explicit(&sbp_ready, 1, memory_order_release);
@@ -1179,6 +1606,8 @@ __attribute__((destructor)) static void sbp_end(void)
 {
 	if (!atomic_load_explicit(&sbp_ready, memory_order_acquire)) /* pairs with sbp_start's release */
 		return;
+	if (sbp_t.state == T_ON)
+		sbp_exit_held(2); /* the exiting thread's locks; other threads' are not seen */
 	sbp_file->end_ticks = sb_tick_end();
 	sbp_file->end_ns = sbp_mono_raw_ns();
 	sbp_file->state = 2;

@@ -11,8 +11,10 @@
  * flush is needed; the destructor only marks the end (state, end stamps).
  *
  *	header		one 4 KiB page (sbp_file_t)
- *	slot 0..n-1	one per live thread (sbp_slot_t): a header page, then a
- *			fixed open-addressing table of SBP_ENTRIES entries
+ *	slot 0..n-1	one per live thread (sbp_slot_t): a header page, a fixed
+ *			open-addressing table of SBP_ENTRIES entries, then the
+ *			lock-rule findings, the lock-order edges and the blocker
+ *			pairs (smaller open-addressing tables of their own)
  *
  * A thread claims a free slot on its first lock call (a CAS on the slot's
  * in_use word; slots_used, a fetch-add, hands out never-used ones first)
@@ -44,10 +46,13 @@
 #include "stats.h"
 
 #define SBP_MAGIC "SBPROF1"
-#define SBP_VERSION 1
+#define SBP_VERSION 2
 #define SBP_SLOTS 256   /* threads alive at once that are recorded */
 #define SBP_ENTRIES 256 /* (class, site, kind) per slot; a power of two */
 #define SBP_PAGE 4096
+#define SBP_FINDINGS 64  /* rule findings per slot: (rule, class, site a, site b) */
+#define SBP_EDGES 256    /* lock-order edges per slot: (class a, class b, site a, site b) */
+#define SBP_BLOCKERS 256 /* blocker pairs per slot: (class, kind, waiter site, holder site) */
 
 /*
  * Every interposed entry point, in one list: F(id, name).  The order is the
@@ -105,6 +110,68 @@ enum { SBP_FUNCS(SBP_ENUM_) SBP_NFUNCS };
  * condvar waits are counted apart. */
 enum { SBP_K_MUTEX = 1, SBP_K_SPIN, SBP_K_READ, SBP_K_WRITE, SBP_K_COND };
 
+/*
+ * The lock rules (profiler/README.md, "Lock rules").  All but the order
+ * inversion are found in the wrappers and written to the slot's findings at
+ * once (so a finding made just before a deadlock is on record); inversions
+ * are cycles that sbprof-report finds among the slots' order edges.
+ */
+enum {
+	SBP_R_RECURSION = 1, /* a held non-recursive lock acquired again */
+	SBP_R_NOT_OWNER,     /* released by a thread that does not hold it */
+	SBP_R_OUT_OF_ORDER,  /* a spin lock released while a later lock is held */
+	SBP_R_EXIT_HELD,     /* a thread or the process ended holding it */
+	SBP_R_DESTROY_HELD,  /* destroyed while held */
+	SBP_R_HOLD_LIMIT,    /* held longer than the hold limit */
+	SBP_R_INVERSION,     /* report only: a cycle in the class order graph */
+	SBP_NRULES
+};
+
+/*
+ * One finding: (rule, class, site_a, site_b, class_b) with a count.  site_a
+ * is where the lock concerned was acquired (by this thread, or by the
+ * holder as the side table last saw it; 0 unknown), site_b the call that
+ * broke the rule (0 for a thread's or the process's end: see aux).
+ * class_b is the other lock's class where there is one (out-of-order: the
+ * later lock still held).  Written by the slot's thread; class_key last.
+ */
+typedef struct sbp_finding {
+	uint64_t class_key; /* the lock's class key (pc << 1 | first-use); 0: free */
+	uint64_t site_a, site_b;
+	uint64_t class_b; /* class key of the other lock, or 0 */
+	uint32_t rule, kind;
+	int32_t tid;       /* the thread that broke the rule (the first time) */
+	int32_t other_tid; /* the holder (NOT_OWNER, DESTROY_HELD), or 0 */
+	uint64_t count;
+	uint64_t aux;       /* EXIT_HELD: 1 thread end, 2 process exit */
+	uint64_t max_ticks; /* HOLD_LIMIT: the longest such hold */
+	uint64_t migrated;  /* HOLD_LIMIT: holds that ended on another CPU */
+	uint64_t measured;  /* HOLD_LIMIT: holds with getrusage at both ends */
+	uint64_t preempted; /* of them: an involuntary context switch inside */
+	uint64_t faulted;   /* of them: a page fault inside */
+} sbp_finding_t;
+
+/* One lock-order edge: class_a was held (newest held) when class_b was
+ * acquired by a blocking call.  Written by the slot's thread; `a` last. */
+typedef struct sbp_edge {
+	uint64_t a, b;           /* class keys; a == 0: free */
+	uint64_t site_a, site_b; /* where each was acquired */
+	uint64_t count;
+	uint32_t kind_a, kind_b;
+	int32_t tid;
+	uint32_t pad;
+} sbp_edge_t;
+
+/* Who delays whom: contended acquisitions of a class at waiter_site while
+ * the side table named holder_site (and holder_tid) as the lock's holder. */
+typedef struct sbp_blocker {
+	uint64_t class_key; /* 0: free */
+	uint64_t waiter_site, holder_site;
+	uint32_t kind;
+	int32_t holder_tid; /* the last one seen */
+	uint64_t count, wait_ticks;
+} sbp_blocker_t;
+
 /* How a class was named (the key's origin). */
 enum { SBP_O_INIT = 1, SBP_O_FIRST_USE = 2 };
 
@@ -152,8 +219,15 @@ typedef struct sbp_slot {
 	uint64_t table_full;       /* acquisitions not recorded: table full */
 	uint64_t unmatched_unlock; /* unlocks of a lock this thread did not take */
 	uint64_t held_overflow;    /* acquisitions whose hold was not timed: too deep */
-	uint8_t pad[SBP_PAGE - 40];
+	uint64_t findings_full;    /* findings not recorded: table full */
+	uint64_t edges_full;       /* order edges not recorded: table full */
+	uint64_t blockers_full;    /* blocker pairs not recorded: table full */
+	uint64_t limit_excused;    /* holds over the limit with the profiler's first touches inside */
+	uint8_t pad[SBP_PAGE - 72];
 	sbp_entry_t entry[SBP_ENTRIES];
+	sbp_finding_t finding[SBP_FINDINGS];
+	sbp_edge_t edge[SBP_EDGES];
+	sbp_blocker_t blocker[SBP_BLOCKERS];
 } sbp_slot_t;
 
 /* The file's first page. */
@@ -173,11 +247,16 @@ typedef struct sbp_file {
 	uint64_t end_ticks, end_ns;     /* set by the destructor */
 	_Atomic uint64_t early_calls;   /* calls before the library was ready */
 	_Atomic uint64_t side_full;     /* lock lookups with the side table full */
-	uint8_t pad[SBP_PAGE - 104];
+	uint64_t hold_limit_ticks;      /* the hold limit, in ticks (0: none) */
+	uint64_t hold_limit_ns;
+	uint32_t hold_limit_kinds; /* bit per SBP_K_* checked */
+	uint32_t pad0;
+	uint8_t pad[SBP_PAGE - 128];
 } sbp_file_t;
 
 _Static_assert(sizeof(sbp_file_t) == SBP_PAGE, "the file header is one page");
 _Static_assert(sizeof(sbp_entry_t) == 128 + 2 * sizeof(sb_hist_t), "entry layout");
+_Static_assert(sizeof(sbp_finding_t) == 104 && sizeof(sbp_edge_t) == 56 && sizeof(sbp_blocker_t) == 48, "rule layout");
 _Static_assert((SBP_ENTRIES & (SBP_ENTRIES - 1)) == 0, "SBP_ENTRIES is a power of two");
 
 #endif

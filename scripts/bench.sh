@@ -100,3 +100,9 @@ for c in cfg:
 print("consistency applies to FIFO locks at 2+ threads (ttas is not FIFO); 'ok reps': within [0.7, 1.4] of the")
 print("non-preempted repetitions.  The medians are configs.csv's (one median implementation).")
 PY
+
+# The contention profiler's added cost per uncontended pthread_mutex_lock +
+# unlock pair (issue 13), every hold timed and --hold-sample=16, beside the
+# no-preload reference in the same run (tests/profile/bench.sh).
+echo
+B="$B" tests/profile/bench.sh

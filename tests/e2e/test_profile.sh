@@ -184,6 +184,86 @@ v=$(q "$T/park" locks.csv "[x['role'] for x in r]")
 [ "$v" = "['parking']" ]
 check "parking: the gate mutex is shown as parking" $? "$v"
 
+# The lock rules (profiler/README.md): each mode of prof_rules breaks one
+# (or none: clean); rules.csv must name both sites by function.
+# rule_has DIR RULE SITE_A SITE_B: a row of RULE whose call_site_a and
+# call_site_b name those functions ('-': that column is '-').
+rule_has() {
+	python3 - "$1/rules.csv" "$2" "$3" "$4" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["rule"] == sys.argv[2]]
+def m(v, want):
+    return v == "-" if want == "-" else v.startswith(want + "+")
+hit = [r for r in rows if m(r["call_site_a"], sys.argv[3]) and m(r["call_site_b"], sys.argv[4])]
+print("# %s rows: %s" % (sys.argv[2], [(r["call_site_a"], r["call_site_b"], r["count"]) for r in rows]))
+sys.exit(0 if hit else 1)
+PY
+}
+run rclean "$B/prof_rules" clean
+v=$(python3 -c "import json; r = json.load(open('$T/rclean/meta.json'))['rules']; print(sum(x['findings'] for x in r.values()), len(r))")
+[ $rc -eq 0 ] && [ "$v" = "0 7" ]
+check "rules: the clean program (consistent nesting, trylock against the order, recursive mutexes, LIFO spins, 5 us spin holds) has 0 findings of all 7 rules" $? "exit $rc, $v: $(cat "$T/rclean/rules.csv")"
+grep -q "lock rules: recursion 0, order-inversion 0, not-owner 0, out-of-order 0, exit-held 0, destroy-held 0, hold-limit 0" "$T/rclean.err"
+check "rules: profile-app prints the count per rule" $? "$(cat "$T/rclean.err")"
+
+run rinv "$B/prof_rules" inversion
+rule_has "$T/rinv" order-inversion take_ab take_ab && rule_has "$T/rinv" order-inversion take_ba take_ba
+check "order-inversion: AB/BA (serialised, no deadlock) reported with both edges' sites" $? "$(cat "$T/rinv/rules.csv")"
+v=$(python3 -c "import json; print(json.load(open('$T/rinv/meta.json'))['rules']['order-inversion']['cycles'])")
+[ "$v" = 1 ]
+check "order-inversion: one cycle counted in meta.json" $? "$v"
+
+# A NORMAL mutex locked twice hangs; its own alarm(2) is the watchdog, and
+# an outer timeout guards the test.
+timeout -k 5 60 ./profile-app --quiet --out="$T/rrec" -- "$B/prof_rules" recursion >"$T/rrec.out" 2>"$T/rrec.err"
+rc=$?
+[ $rc -eq 142 ] && rule_has "$T/rrec" recursion lock_once relock
+check "recursion on a NORMAL mutex: reported before the hang (SIGALRM ended it: exit $rc), sites lock_once and relock" $? "$(cat "$T/rrec.err" "$T/rrec/rules.csv" 2>&1)"
+
+run rown "$B/prof_rules" not-owner
+rule_has "$T/rown" not-owner lock_in_one unlock_in_other
+check "not-owner: unlock by another thread, sites lock_in_one and unlock_in_other" $?
+
+run rexit "$B/prof_rules" exit-held
+rule_has "$T/rexit" exit-held lock_and_leave - && rule_has "$T/rexit" exit-held lock_at_exit -
+check "exit-held: a thread ending with a lock held and the process exiting with one" $?
+v=$(q "$T/rexit" rules.csv "sorted(x['detail'] for x in r)")
+[ "$v" = "['process exit', 'thread exit']" ]
+check "exit-held: thread exit and process exit told apart" $? "$v"
+
+run rdes "$B/prof_rules" destroy-held
+rule_has "$T/rdes" destroy-held take destroy_it && rule_has "$T/rdes" destroy-held hold_in_thread destroy_other
+check "destroy-held: destroyed while held by this thread and by another, both sites" $?
+
+run rord "$B/prof_rules" out-of-order
+rule_has "$T/rord" out-of-order spin_outer spin_release_outer
+check "out-of-order: a spin lock released before the later one, sites spin_outer and spin_release_outer" $?
+v=$(q "$T/rord" rules.csv "[x['other_call_site'].split('+')[0] for x in r if x['rule'] == 'out-of-order']")
+[ "$v" = "['spin_inner']" ]
+check "out-of-order: the later lock still held is named (spin_inner)" $? "$v"
+
+./profile-app --quiet --hold-evidence=1 --out="$T/rhold" -- "$B/prof_rules" spin-hold 100 20 >/dev/null 2>"$T/rhold.err"
+v=$(q "$T/rhold" rules.csv "[(i(x['count']), f(x['max_hold_ns']) >= 100000, i(x['measured'])) for x in r if x['rule'] == 'hold-limit']")
+rule_has "$T/rhold" hold-limit spin_hold spin_hold && [ "$v" = "[(20, True, 20)]" ]
+check "hold-limit: 20 spin holds of 100 us against 25 us all reported, max >= 100 us, getrusage evidence on each ($v)" $?
+./profile-app --quiet --out="$T/rhold5" -- "$B/prof_rules" spin-hold 5 200 >/dev/null 2>&1
+v=$(q "$T/rhold5" rules.csv "sum(i(x['count']) - i(x['migrated']) for x in r if x['rule'] == 'hold-limit')")
+[ "$v" -le 2 ]
+check "hold-limit: 200 spin holds of 5 us: none reported but those that migrated (at most 2 others on a loaded VM: $v)" $?
+./profile-app --quiet --hold-limit=200us --out="$T/rhold2" -- "$B/prof_rules" spin-hold 100 20 >/dev/null 2>&1
+v=$(q "$T/rhold2" rules.csv "sum(i(x['count']) for x in r if x['rule'] == 'hold-limit')")
+[ "$v" -le 2 ] && grep -q '"hold_limit_ns": 200000' "$T/rhold2/meta.json"
+check "hold-limit: --hold-limit=200us lets 100 us holds pass ($v reported)" $?
+
+# Blocker attribution: wait_behind waits 3 times for hold_long's 20 ms hold.
+run rblk "$B/prof_rules" blockers
+v=$(q "$T/rblk" blockers.csv "[(x['waiter_call_site'].split('+')[0], x['holder_call_site'].split('+')[0], i(x['count']), f(x['wait_total_ns']) > 3 * 15e6) for x in r]")
+[ "$v" = "[('wait_behind', 'hold_long', 3, True)]" ]
+check "blockers: wait_behind delayed 3 times by hold_long, about 3 x 20 ms" $? "$v"
+./profile-app --out="$T/rblk2" -- "$B/prof_rules" blockers >"$T/rblk2.out" 2>&1
+grep -A2 "who delays whom" "$T/rblk2.out" | grep -q "wait_behind.*hold_long"
+check "blockers: profile-app prints who delays whom" $? "$(cat "$T/rblk2.out")"
+
 # The self-test: a library with pthread_mutex_trylock hidden is refused.
 mkdir -p "$T/dropb"
 for f in libsbprof-check.so sbprof-report; do ln -s "$PWD/$B/$f" "$T/dropb/$f"; done
@@ -218,6 +298,8 @@ bad "no program 'no-such-program-xyz'" -- no-such-program-xyz
 bad "unknown option '--frobnicate'" --frobnicate -- /bin/true
 bad "--park: invalid time '5'" --park=5 -- /bin/true
 bad "--hold-sample: invalid value '3'" --hold-sample=3 -- /bin/true
+bad "--hold-evidence: invalid value '3'" --hold-evidence=3 -- /bin/true
+bad "--hold-limit: invalid time '25'" --hold-limit=25 -- /bin/true
 printf 'int main(void){return 0;}\n' >"$T/st.c"
 if cc -static -o "$T/static" "$T/st.c" 2>/dev/null; then
 	bad "statically linked: LD_PRELOAD cannot see it" -- "$T/static"
