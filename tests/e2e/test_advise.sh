@@ -1,0 +1,217 @@
+#!/bin/sh
+# test_advise.sh - advise-lock end to end: known answers on the hand-written
+# folders tests/fixtures/advise-mc (max-contention, 8 PUs: a clear winner at
+# 2 threads, a set of two at 8, every lock within 5% at 1, an interpolated
+# 4 and 3, a lock missing at 4 and 8, oversubscribed 12 and 16) and
+# advise-think (think 10us: negligible lock cost), read from advice.json
+# (--out) to the digit; fairness needs; the fingerprint demotion of another
+# machine's folder; the same advice twice byte for byte; bad input (one
+# line, exit 2, nothing written); one real run of $B/spinbench advised at 2
+# threads.  Also the unit tests of plot/advisor.py (tests/unit/test_advisor.py,
+# one line each here).  Prints ok/not ok lines and closes with
+# "N passed, N failed, N skipped".  Usage: tests/e2e/test_advise.sh [BUILD_DIR]
+set -u
+B=${1:-${B:-build}}
+BIN=$B/spinbench
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+FIX=$ROOT/tests/fixtures
+ADV=$ROOT/advise-lock
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0 pass=0 failn=0 skipn=0
+
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
+check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
+
+# --- unit tests of the pure parts (tests/unit/test_advisor.py) --------------
+python3 "$ROOT/tests/unit/test_advisor.py" --lines >"$T/unit" 2>"$T/unit.err"
+urc=$?
+nunit=0 ufail=0
+while IFS='	' read -r st name why; do
+	nunit=$((nunit + 1))
+	case $st in
+	ok) ok "$name" ;;
+	*) ufail=$((ufail + 1)); nok "$name" "$why" ;;
+	esac
+done <"$T/unit"
+check "unit tests ran: $nunit, exit $urc (python3 tests/unit/test_advisor.py --lines)" \
+	$([ "$nunit" -gt 0 ] && { [ $urc = 0 ] || [ $ufail -gt 0 ]; }; echo $?) "$(tail -5 "$T/unit.err")"
+
+# adv NAME ARGS...: advise-lock --out=$T/NAME.json ARGS, its stdout in $T/NAME.txt
+adv() {
+	name=$1; shift
+	"$ADV" --out="$T/$name.json" "$@" >"$T/$name.txt" 2>"$T/$name.err"
+	echo $? >"$T/$name.rc"
+}
+# js NAME EXPR: a Python expression over the advice a (advice.json of NAME);
+# cand(L) is candidate L's dict; prints the value
+js() {
+	python3 -c "
+import json, sys
+a = json.load(open('$T/$1.json'))
+def cand(l):
+    return [c for c in a['candidates'] if c['lock'] == l][0]
+print($2)" 2>&1
+}
+# expect DESCRIPTION NAME EXPR WANT: js NAME EXPR prints WANT
+expect() {
+	got=$(js "$2" "$3")
+	if [ "$(cat "$T/$2.rc")" = 0 ] && [ "$got" = "$4" ]; then ok "$1"
+	else nok "$1" "exit $(cat "$T/$2.rc"), $3 = '$got', want '$4'; $(cat "$T/$2.err")"; fi
+}
+
+MC="--results=$FIX/advise-mc --target=results"
+
+# --- one lock clearly wins ---------------------------------------------------
+adv win $MC --threads=2
+expect "T=2: ttas wins, separable at 5% from every other candidate (confident)" win \
+	"a['advice']['lock'], a['advice']['kind'], a['advice']['set']" "ttas confident ['ttas']"
+expect "T=2: ttas expected 50M/s [48M, 52M] (configs.csv ci95), measured" win \
+	"cand('ttas')['throughput']['value'], cand('ttas')['throughput']['lo'], cand('ttas')['throughput']['hi'], cand('ttas')['throughput']['interval'], cand('ttas')['throughput']['provenance']" \
+	"50000000.0 48000000.0 52000000.0 ci95 measured"
+expect "T=2: saturated, rho = 2 x (0 + 100ns ticket handoff) / 10ns = 20" win \
+	"a['regime']['name'], a['regime']['numbers']['rho'], a['regime']['numbers']['u_ns'], a['regime']['numbers']['handoff_ns']" \
+	"saturated 20.0 10.0 100.0"
+grep -q 'reacquire share 90.0% (54000 of 60000 timed acquisitions' "$T/win.txt" && \
+	grep -q 'Jain 0.700, starved in 2 of 6 reps, worst min/max 0.300 \[measured at T=2\]' "$T/win.txt"
+check "T=2: the reason in shares: ttas reacquire share 90.0% (summed over reps), Jain, starvation" $? "$(grep -A5 '\* ttas' "$T/win.txt")"
+expect "T=2: the confirm line and its duration (2 locks x 1 x 6 reps x 350ms = 4.2 s)" win \
+	"a['confirm']['command'], a['confirm']['duration_s']" "./run-bench --lock=ttas,pthread-mutex --threads=2 --repeat=6 4.2"
+expect "T=2: at 4x the threads (measured) mcs overtakes; 2x not measured says unknown" win \
+	"[w for w in a['would_change'] if w.startswith('at T=8') or w.startswith('at T=4')]" \
+	"['at T=8 (4x the threads, measured): mcs overtakes: 21.00M/s vs ttas 14.00M/s', 'at T=4 (2x): unknown, not measured']"
+
+# --- fairness ----------------------------------------------------------------
+adv fifo $MC --threads=2 --fairness=fifo
+expect "fairness=fifo: the faster unfair ttas and pthread-mutex excluded, ticket advised" fifo \
+	"a['advice']['lock'], sorted(x['lock'] for x in a['excluded']), sorted(c['lock'] for c in a['candidates'])" \
+	"ticket ['pthread-mutex', 'ttas'] ['mcs', 'ticket']"
+expect "fairness=fifo: the price of fairness stated (ttas 150.0% faster, measured)" fifo \
+	"[w for w in a['would_change'] if 'price of fairness' in w]" \
+	"['without --fairness=fifo, ttas would be 150.0% faster (50.00M/s vs 20.00M/s, measured): the price of fairness']"
+adv nostarve $MC --threads=2 --fairness=no-starvation
+expect "no-starvation: unfair pthread-mutex admitted by its measured check, starved ttas excluded (measured)" nostarve \
+	"a['advice']['lock'], [(x['lock'], x['provenance']) for x in a['excluded']], cand('pthread-mutex')['fairness']['provenance']" \
+	"pthread-mutex [('ttas', 'measured')] measured"
+adv jain $MC --threads=8 --fairness=jain:0.9
+expect "jain:0.9 at T=8: ttas (worst Jain 0.5) excluded by measurement, pthread-mutex (not measured at 8) as unknown" jain \
+	"a['advice']['lock'], [(x['lock'], x['provenance']) for x in a['excluded']]" "ticket [('pthread-mutex', 'unknown'), ('ttas', 'measured')]"
+
+# --- two locks within 5%: a set, the tie-break --------------------------------
+adv set $MC --threads=8
+expect "T=8: {ticket, mcs} cannot be separated; the tie-break picks ticket over the faster mcs" set \
+	"a['advice']['kind'], a['advice']['set'], a['advice']['lock'], a['candidates'][0]['lock']" \
+	"set ['ticket', 'mcs'] ticket mcs"
+expect "T=8: pthread-mutex not measured there: unknown, never ranked" set \
+	"[u['lock'] for u in a['unknown']], 'pthread-mutex' in [c['lock'] for c in a['candidates']]" "['pthread-mutex'] False"
+
+# --- all within 5% --------------------------------------------------------------
+adv all $MC --threads=1
+expect "T=1: every lock within 5%: the lock choice does not matter (tie-break: ticket)" all \
+	"a['advice']['kind'], a['advice']['lock'], len(a['advice']['set']), 'does not matter here' in a['advice']['text']" \
+	"does not matter ticket 4 True"
+expect "T=1: pthread-mutex (3 reps, no 95% interval): the repetitions' range [94M, 98M], coverage 75%" all \
+	"cand('pthread-mutex')['throughput']['lo'], cand('pthread-mutex')['throughput']['hi'], cand('pthread-mutex')['throughput']['interval']" \
+	"94000000.0 98000000.0 range 75.0%"
+expect "T=1: lock-bound uncontended (u 10ns is 100% of an empty workload's period)" all "a['regime']['name']" "lock-bound uncontended"
+grep -q '^advice: The lock choice does not matter here' "$T/all.txt"
+check "T=1: printed 'The lock choice does not matter here'" $? "$(grep '^advice' "$T/all.txt")"
+adv think --results="$FIX/advise-think,$FIX/advise-mc" --target=results --think=10us --threads=2
+expect "think=10us: negligible lock cost (rho 0.02), does not matter; the max-contention folder not used" think \
+	"a['regime']['name'], a['regime']['numbers']['rho'], a['advice']['kind'], a['results'][1]['used'].startswith('not used: another workload')" \
+	"negligible lock cost 0.01998 does not matter True"
+
+# --- interpolation and missing configurations ----------------------------------
+adv t4 $MC --threads=4
+expect "T=4 (between 2 and 8): ttas interpolated 32M [30.5M, 33.5M] (linear in log threads)" t4 \
+	"cand('ttas')['throughput']['value'], cand('ttas')['throughput']['lo'], cand('ttas')['throughput']['hi'], cand('ttas')['throughput']['provenance']" \
+	"32000000.0 30500000.0 33500000.0 interpolated"
+expect "T=4 not measured: no number says measured; pthread-mutex (T=1,2 only) unknown" t4 \
+	"sorted({c['throughput']['provenance'] for c in a['candidates']}), [u['lock'] for u in a['unknown']], a['advice']['provenance']" \
+	"['interpolated'] ['pthread-mutex'] interpolated"
+adv t3 $MC --threads=3
+want=$(python3 -c "import math; print(float('%.6g' % (50e6 + (math.log(3) - math.log(2)) / (math.log(8) - math.log(2)) * (14e6 - 50e6))))")
+expect "T=3: ttas interpolated exactly 50M + ln(3/2)/ln(4) x (14M - 50M) = $want" t3 "cand('ttas')['throughput']['value']" "$want"
+
+# --- oversubscribed ------------------------------------------------------------
+adv t12 $MC --threads=12
+expect "T=12 > 8 PUs, nothing measured (no interpolation across the PU count): pthread-mutex by rule" t12 \
+	"a['regime']['name'], a['regime']['provenance'], a['advice']['lock'], a['advice']['kind'], a['advice']['provenance'], len(a['candidates'])" \
+	"oversubscribed rule pthread-mutex rule rule 0"
+adv t16 $MC --threads=16
+expect "T=16 measured while oversubscribed: ttas (mcs collapsed, preempted 6 of 6)" t16 \
+	"a['regime']['name'], a['advice']['lock'], cand('mcs')['throughput']['value']" "oversubscribed ttas 500000.0"
+grep -q 'preempted in 6 of 6 reps, oversubscribed \[measured at T=16\]' "$T/t16.txt"
+check "T=16: the collapse explained by the preemption count" $? "$(grep -A6 ' mcs ' "$T/t16.txt")"
+adv t12f $MC --threads=12 --fairness=fifo
+expect "T=12 with fairness=fifo: no rule answer (FIFO spin locks collapse), unknown" t12f \
+	"a['advice']['lock'], a['advice']['kind']" "None unknown"
+
+# --- another machine's folder: demoted -------------------------------------------
+adv here --results="$FIX/advise-mc" --threads=2
+expect "a folder of another CPU model (default --target=here): measured demoted to predicted" here \
+	"sorted({c['throughput']['provenance'] for c in a['candidates']}), a['advice']['provenance'], 'differs from this machine' in a['machine']['fingerprint_status']" \
+	"['predicted'] predicted True"
+grep -nE '"provenance": "(measured|interpolated)"|\[(measured|interpolated)|(measured|interpolated) at T|, measured\)' "$T/here.json" "$T/here.txt" >"$T/here.grep"
+check "demoted advice: no figure tagged measured or interpolated (JSON and text)" $([ ! -s "$T/here.grep" ]; echo $?) "$(head -3 "$T/here.grep")"
+adv here2 --results="$FIX/advise-mc" --threads=2 --fairness=no-starvation
+expect "demoted: another machine's fairness is no measured check: pthread-mutex and ttas excluded" here2 \
+	"a['advice']['lock'], sorted(x['lock'] for x in a['excluded'])" "ticket ['pthread-mutex', 'ttas']"
+
+# --- golden: the same advice twice, byte for byte; the text and the JSON agree ---
+adv again $MC --threads=8
+cmp -s "$T/set.json" "$T/again.json" && cmp -s "$T/set.txt" "$T/again.txt"
+check "the same folders give the same advice.json and text byte for byte" $?
+python3 -c "
+import sys; sys.dont_write_bytecode = True; sys.path.insert(0, '$ROOT/plot')
+import json, advisor
+sys.exit(advisor.render(json.load(open('$T/set.json'))) != open('$T/set.txt').read())"
+check "the printed text is the rendering of advice.json (same content)" $?
+ls -a "$T" | grep -q '\.tmp$'
+check "--out written atomically (no temporary file left)" $([ $? != 0 ]; echo $?)
+
+# --- bad input: one line, exit 2, nothing written -----------------------------------
+refuse() { # DESCRIPTION WANT ARGS...
+	d=$1 want=$2; shift 2
+	rm -f "$T/x.json"
+	"$ADV" --out="$T/x.json" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ $rc = 2 ] && [ "$lines" = 1 ] && grep -qF -- "$want" "$T/err" && [ ! -e "$T/x.json" ] && [ ! -s "$T/out" ]; then
+		ok "$d: exit 2, $(cat "$T/err")"
+	else nok "$d: want exit 2, one line with '$want', nothing written" "exit $rc, $lines lines: $(cat "$T/err")"; fi
+}
+mkdir -p "$T/empty"
+refuse "no results" "--results: no result folder given" --results= --threads=2
+SPINBENCH_RESULTS=$T/empty refuse "no results and no results/latest" "no result folders" --threads=2
+refuse "a folder that is not a result folder" "not a result folder (no summary.csv)" --results="$T/empty" --threads=2
+refuse "a missing folder" "not a result folder (no such directory)" --results="$T/nosuch" --threads=2
+refuse "--threads=0" "--threads: 0 is outside 1..4096" $MC --threads=0
+refuse "--threads missing" "--threads=T is required" $MC
+refuse "unknown --fairness" "--fairness: unknown value 'fair'" $MC --threads=2 --fairness=fair
+refuse "--fairness=jain:1.5" "--fairness: unknown value 'jain:1.5'" $MC --threads=2 --fairness=jain:1.5
+refuse "unknown option" "unknown option '--bogus'" $MC --threads=2 --bogus=1
+refuse "unknown workload preset" "--workload: no preset 'nosuch'" $MC --threads=2 --workload=nosuch
+refuse "a malformed time" "--cs: invalid time '5'" $MC --threads=2 --cs=5
+cp -r "$FIX/advise-mc" "$T/other"
+sed -i 's/"cpu_model": "Fixture CPU advise"/"cpu_model": "Another CPU"/' "$T/other/meta.json"
+refuse "folders of two machines" "results of another machine" --results="$FIX/advise-mc,$T/other" --threads=2
+
+# --- a real run ----------------------------------------------------------------------
+"$BIN" --lock=ttas,ticket,mcs --threads=1,2 --duration=50ms --repeat=3 --no-plots --out="$T/real" --quiet \
+	>/dev/null 2>"$T/real.err"
+rc=$?
+check "spinbench made a small result folder (ttas, ticket, mcs at 1, 2 threads, 3 reps)" $rc "$(cat "$T/real.err")"
+adv real --results="$T/real" --threads=2
+expect "advise-lock on the real folder at T=2: exit 0, every candidate measured" real \
+	"sorted(c['lock'] for c in a['candidates']), sorted({c['throughput']['provenance'] for c in a['candidates']})" \
+	"['mcs', 'ticket', 'ttas'] ['measured']"
+expect "the advised lock exists in the folder, its figures measured at T=2" real \
+	"a['advice']['lock'] in ('ttas', 'ticket', 'mcs') and cand(a['advice']['lock'])['throughput']['provenance'] == 'measured' and a['advice']['provenance'] == 'measured'" \
+	"True"
+grep -q '^confirm: ./run-bench --lock=[a-z,]* --threads=2 --repeat=6 ' "$T/real.txt"
+check "the real advice ends with its confirm line" $? "$(cat "$T/real.txt" "$T/real.err")"
+
+echo "$pass passed, $failn failed, $skipn skipped"
+[ "$failn" -eq 0 ]

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""test_advisor - unit tests of plot/advisor.py, the pure parts of
+advise-lock: separability, the tie set and its tie-break, interpolation in
+log threads, the interval fallback's coverage, fairness admission, the
+regime thresholds, workload normalisation and the confirm duration.  Known
+answers from small hand-made inputs; Python 3 standard library only.
+
+    python3 tests/unit/test_advisor.py          (unittest's own output)
+    python3 tests/unit/test_advisor.py --lines  (one line per test for
+        tests/e2e/test_advise.sh: "ok<TAB>name" or "not ok<TAB>name<TAB>why";
+        exit 1 if any failed)
+"""
+
+import math
+import os
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "plot"))
+import advisor as ad  # noqa: E402
+
+
+def c(lock, med, lo, hi):
+    return {"lock": lock, "median": med, "lo": lo, "hi": hi}
+
+
+class Separability(unittest.TestCase):
+    def test_both_conditions(self):
+        """separable only with disjoint intervals AND medians more than 5% apart"""
+        self.assertTrue(ad.separable(c("a", 100, 98, 102), c("b", 90, 88, 92)))
+        # disjoint intervals but medians 4% apart: not separable
+        self.assertFalse(ad.separable(c("a", 100, 99.5, 100.5), c("b", 96, 95.5, 96.5)))
+        # medians 10% apart but intervals overlap: not separable
+        self.assertFalse(ad.separable(c("a", 100, 90, 110), c("b", 90, 85, 95)))
+        # touching intervals overlap
+        self.assertFalse(ad.separable(c("a", 20, 19, 21), c("b", 18, 17, 19)))
+
+    def test_margin_edge(self):
+        """exactly 5% below is not more than 5%"""
+        self.assertFalse(ad.separable(c("a", 100, 99, 101), c("b", 95, 94, 94.5)))
+        self.assertTrue(ad.separable(c("a", 100, 99, 101), c("b", 94.9, 94, 94.5)))
+
+    def test_no_interval(self):
+        """a lock without an interval is separable from nothing"""
+        self.assertFalse(ad.separable(c("a", 100, None, None), c("b", 10, 9, 11)))
+
+
+class TieSet(unittest.TestCase):
+    def test_confident(self):
+        best, s = ad.tie_set([c("ttas", 50, 48, 52), c("ticket", 20, 19, 21), c("mcs", 15, 14, 16)])
+        self.assertEqual(best["lock"], "ttas")
+        self.assertEqual([x["lock"] for x in s], ["ttas"])
+
+    def test_tie_break_order(self):
+        """FIFO before unfair, then simpler, then name: ticket before the faster mcs"""
+        best, s = ad.tie_set([c("mcs", 21, 20, 22), c("ticket", 20.5, 19.5, 21.5), c("ttas", 14, 13, 15)])
+        self.assertEqual(best["lock"], "mcs")
+        self.assertEqual([x["lock"] for x in s], ["ticket", "mcs"])
+        self.assertEqual(sorted(["ttas", "pthread-mutex", "cohort", "clh", "zz-new", "ticket"], key=ad.tie_key),
+                         ["ticket", "clh", "cohort", "pthread-mutex", "ttas", "zz-new"])
+
+    def test_fairness_classes(self):
+        self.assertEqual(ad.fairness_class("mcs"), "fifo")
+        self.assertEqual(ad.fairness_class("cna"), "bounded")
+        for l in ("ttas", "tas", "ttas-backoff", "pthread-mutex", "pthread-spin", "ck-fas"):
+            self.assertEqual(ad.fairness_class(l), "unfair", l)
+
+
+class Interpolation(unittest.TestCase):
+    def test_log_midpoint(self):
+        """T=4 between T=2 and T=8 is the midpoint in log threads"""
+        self.assertAlmostEqual(ad.interp_log(4, 2, 50e6, 8, 14e6), 32e6, places=3)
+
+    def test_exact_formula(self):
+        want = 50 + (math.log(3) - math.log(2)) / (math.log(8) - math.log(2)) * (14 - 50)
+        self.assertAlmostEqual(ad.interp_log(3, 2, 50, 8, 14), want, places=12)
+        self.assertNotAlmostEqual(ad.interp_log(3, 2, 50, 8, 14), 50 + (3 - 2) / 6.0 * (14 - 50), places=3)
+
+    def test_neighbours(self):
+        self.assertEqual(ad.neighbours(4, [1, 2, 8, 16], 8), (2, 8))
+        self.assertIsNone(ad.neighbours(12, [1, 2, 8, 16], 8), "never across the PU count")
+        self.assertIsNone(ad.neighbours(32, [1, 2, 8, 16], 64), "no extrapolation")
+        self.assertIsNone(ad.neighbours(2, [2, 4], 8), "a measured T is not interpolated")
+
+
+class Intervals(unittest.TestCase):
+    def test_ci_first(self):
+        self.assertEqual(ad.interval({"ci_lo": 9.0, "ci_hi": 11.0}, [1, 50]), (9.0, 11.0, "ci95", 0.95))
+
+    def test_range_fallback(self):
+        lo, hi, kind, cov = ad.interval({"ci_lo": None, "ci_hi": None}, [96.0, 94.0, 98.0])
+        self.assertEqual((lo, hi, kind), (94.0, 98.0, "range"))
+        self.assertAlmostEqual(cov, 0.75)
+        self.assertAlmostEqual(ad.range_coverage(5), 0.9375)
+        self.assertEqual(ad.interval({"ci_lo": None, "ci_hi": None}, [5.0])[2], "none")
+
+
+class Fairness(unittest.TestCase):
+    clean = {"starved_reps": 0, "reps": 6, "min_max_worst": 0.8, "jain_worst": 0.95}
+    starved = {"starved_reps": 2, "reps": 6, "min_max_worst": 0.3, "jain_worst": 0.7}
+
+    def test_fifo(self):
+        self.assertFalse(ad.admit("ttas", ("fifo", None), self.clean)[0], "a clean unfair lock is still not FIFO")
+        self.assertFalse(ad.admit("cna", ("fifo", None), self.clean)[0])
+        self.assertTrue(ad.admit("ticket", ("fifo", None), None)[0])
+
+    def test_no_starvation_needs_a_measurement(self):
+        self.assertTrue(ad.admit("pthread-mutex", ("no-starvation", None), self.clean)[0])
+        self.assertFalse(ad.admit("ttas", ("no-starvation", None), self.starved)[0])
+        self.assertFalse(ad.admit("ttas", ("no-starvation", None), None)[0], "unmeasured unfair lock")
+        self.assertEqual(ad.admit("mcs", ("no-starvation", None), None)[2], "rule")
+        self.assertFalse(ad.admit("mcs", ("no-starvation", None), self.starved)[0], "measurement beats the rule")
+
+    def test_jain(self):
+        self.assertTrue(ad.admit("ttas", ("jain", 0.9), self.clean)[0])
+        self.assertFalse(ad.admit("ttas", ("jain", 0.96), self.clean)[0])
+
+    def test_parse(self):
+        self.assertEqual(ad.parse_fairness("jain:0.9"), ("jain", 0.9))
+        for bad in ("fair", "jain:0", "jain:1.5", "jain:x", ""):
+            self.assertRaises(ad.AdviceError, ad.parse_fairness, bad)
+
+
+class Regime(unittest.TestCase):
+    def test_thresholds(self):
+        # rho = T (cs + H) / (think + cs + u)
+        self.assertEqual(ad.classify(4, 2, 10, 100, 0, 0)[0], "oversubscribed")
+        self.assertEqual(ad.classify(1, 8, 10, None, 0, 0)[0], "lock-bound uncontended")
+        self.assertEqual(ad.classify(1, 8, 10, None, 0, 10000, 20)[0], "negligible lock cost")
+        r, n, _ = ad.classify(2, 8, 10, 100, 0, 0)
+        self.assertEqual((r, round(n["rho"], 6)), ("saturated", 20.0))
+        # rho = 2 * 100 / (390 + 10) = 0.5: the knee starts here
+        self.assertEqual(ad.classify(2, 8, 10, 100, 0, 390)[0], "near the knee")
+        self.assertEqual(ad.classify(2, 8, 10, 100, 0, 391)[0], "negligible lock cost", "u share 2.5%")
+        # rho = 2 * 10 / 600 < 0.5 but u = 100 ns is 16.7% of the period
+        self.assertEqual(ad.classify(2, 8, 100, 10, 0, 500)[0], "lock-bound uncontended")
+        # rho = 2 * 100 / (123.33 + 10) = 1.5: saturated from here
+        self.assertEqual(ad.classify(2, 8, 10, 100, 0, 400.0 / 3 - 10)[0], "saturated")
+        self.assertEqual(ad.classify(2, 8, 10, 100, 0, 400.0 / 3 - 9)[0], "near the knee")
+        self.assertEqual(ad.classify(2, 8, None, 100, 0, 0)[0], "unknown")
+        self.assertEqual(ad.classify(2, 8, 10, None, 0, 0)[0], "unknown")
+
+
+class Workload(unittest.TestCase):
+    def test_normalise(self):
+        a = ad.normalize_workload(ad.parse_param_line(
+            "cs=100ns think=exp:500ns cs-lines=0 data=separate locks=1 read-ratio=0 hold-limit=25us ds=none"))
+        b = ad.normalize_workload({"cs": "0.1us", "think": "exp:500ns", "hold-limit": "1ms"})
+        self.assertEqual(a, b, "units normalised, hold-limit ignored")
+        self.assertEqual(ad.think_mean(ad.parse_think("uniform:2us-4us")), 3000.0)
+        self.assertNotEqual(a, ad.normalize_workload({"cs": "100ns", "think": "500ns"}))
+        self.assertRaises(ad.AdviceError, ad.normalize_workload, {"cs": "5"})
+
+    def test_describe(self):
+        w = ad.normalize_workload({"cs": "100ns", "think": "uniform:2us-4us", "writers": "1"})
+        self.assertEqual(ad.describe_workload(w),
+                         "cs=100ns think=uniform:2us-4us cs-lines=0 data=separate locks=1 writers=1 ds=none")
+
+
+class Confirm(unittest.TestCase):
+    def test_duration(self):
+        """locks x threads x reps x (warm-up + window + latency phase)"""
+        self.assertAlmostEqual(ad.confirm_duration_s(3, 1, 6, 50e6, 200e6, 100e6), 6.3)
+
+
+class LineResult(unittest.TextTestResult):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.lines = []
+
+    @staticmethod
+    def name(test):
+        doc = test.shortDescription()
+        name = "unit " + test.id().replace("__main__.", "")
+        return "%s: %s" % (name, doc) if doc else name
+
+    @staticmethod
+    def one_line(s):
+        return " | ".join(l for l in str(s).strip().splitlines()[-6:] if l.strip()).replace("\t", " ")
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.lines.append(("ok", self.name(test), ""))
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.lines.append(("not ok", self.name(test), self.one_line(self._exc_info_to_string(err, test))))
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.lines.append(("not ok", self.name(test), self.one_line(self._exc_info_to_string(err, test))))
+
+
+def main():
+    if sys.argv[1:] == ["--lines"]:
+        suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+        with open(os.devnull, "w") as null:
+            res = unittest.TextTestRunner(stream=null, resultclass=LineResult).run(suite)
+        for st, name, why in res.lines:
+            print("\t".join((st, name, why)) if why else "%s\t%s" % (st, name))
+        return 0 if res.wasSuccessful() else 1
+    unittest.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
