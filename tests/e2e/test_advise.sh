@@ -106,6 +106,13 @@ expect "T=8: {ticket, mcs} cannot be separated; the tie-break picks ticket over 
 expect "T=8: pthread-mutex not measured there: unknown, never ranked" set \
 	"[u['lock'] for u in a['unknown']], 'pthread-mutex' in [c['lock'] for c in a['candidates']]" "['pthread-mutex'] False"
 
+cp -r "$FIX/advise-mc" "$T/wide"
+sed -i 's/^\(advise-mc,fixbox,ticket,basic,max-contention,cores,2,6,20000000.0,NA,NA,19000000.0,\)21000000.0,/\149000000.0,/' "$T/wide/configs.csv"
+adv wide --results="$T/wide" --target=results --threads=2
+expect "ticket's interval widened to overlap ttas's (medians 20M vs 50M): unsure, and the tie-break never picks the unresolved ticket" wide \
+	"a['advice']['kind'], a['advice']['set'], a['advice']['lock'], cand('ticket')['throughput']['hi']" \
+	"unsure ['ticket', 'ttas'] ttas 49000000.0"
+
 # --- all within 5% --------------------------------------------------------------
 adv all $MC --threads=1
 expect "T=1: every lock within 5%: the lock choice does not matter (tie-break: ticket)" all \
