@@ -42,7 +42,8 @@ fi
 # run NAME ARGS...: profile-app into $T/NAME; sets rc
 run() {
 	name=$1; shift
-	./profile-app --quiet --out="$T/$name" -- "$@" >"$T/$name.out" 2>"$T/$name.err"
+	# shellcheck disable=SC2086 # PA_OPTS: profile-app options for one run
+	./profile-app --quiet ${PA_OPTS:-} --out="$T/$name" -- "$@" >"$T/$name.out" 2>"$T/$name.err"
 	rc=$?
 }
 
@@ -199,10 +200,13 @@ print("# %s rows: %s" % (sys.argv[2], [(r["call_site_a"], r["call_site_b"], r["c
 sys.exit(0 if hit else 1)
 PY
 }
-run rclean "$B/prof_rules" clean
+# A 5 us hold preempted on a loaded machine is a real finding: the clean run
+# leaves the hold limit to its own tests below (--hold-limit=50ms here).
+PA_OPTS=--hold-limit=50ms run rclean "$B/prof_rules" clean
+PA_OPTS=
 v=$(python3 -c "import json; r = json.load(open('$T/rclean/meta.json'))['rules']; print(sum(x['findings'] for x in r.values()), len(r))")
 [ $rc -eq 0 ] && [ "$v" = "0 7" ]
-check "rules: the clean program (consistent nesting, trylock against the order, recursive mutexes, LIFO spins, 5 us spin holds) has 0 findings of all 7 rules" $? "exit $rc, $v: $(cat "$T/rclean/rules.csv")"
+check "rules: the clean program (consistent nesting, trylock against the order, recursive mutexes, LIFO spins, 5 us spin holds under a 50 ms limit) has 0 findings of all 7 rules" $? "exit $rc, $v: $(cat "$T/rclean/rules.csv")"
 grep -q "lock rules: recursion 0, order-inversion 0, not-owner 0, out-of-order 0, exit-held 0, destroy-held 0, hold-limit 0" "$T/rclean.err"
 check "rules: profile-app prints the count per rule" $? "$(cat "$T/rclean.err")"
 
