@@ -353,27 +353,8 @@ def confirm_duration_s(nlocks, nthreads, reps, warmup_ns, duration_ns, timed_ns)
 
 
 # ---------------------------------------------------------------- formatting
-def fnum(v, fmt="%.6g"):
-    return "NA" if v is None else fmt % v
-
-
-def si(v):
-    if v is None:
-        return "NA"
-    a = abs(v)
-    for f, p in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= f:
-            return "%.2f%s" % (v / f, p)
-    return "%.3g" % v
-
-
-def ns(v):
-    if v is None:
-        return "NA"
-    for f, u in ((1e9, "s"), (1e6, "ms"), (1e3, "us")):
-        if abs(v) >= f:
-            return "%.1f%s" % (v / f, u)
-    return "%gns" % round(v, 1)
+# One set of number formats for every tool (plot/sbresults.py).
+from sbresults import fnum, ns, si  # noqa: E402,F401
 
 
 def pct(v):
