@@ -23,6 +23,8 @@ import unittest
 sys.dont_write_bytecode = True   # no __pycache__ in plot/ or tests/
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "plot"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import unit_lines  # noqa: E402
 import sbresults as sb  # noqa: E402
 import sbseries as ss  # noqa: E402
 
@@ -222,50 +224,5 @@ class FigureTable(unittest.TestCase):
         self.assertEqual(self.pr.counter_reason({}, "l1d_miss_per_op"), "")
 
 
-class LineResult(unittest.TextTestResult):
-    """Collects (status, name, why) per test, for --lines."""
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self.lines = []
-
-    @staticmethod
-    def name(test):
-        doc = test.shortDescription()
-        name = "unit " + test.id().replace("__main__.", "")
-        return "%s: %s" % (name, doc) if doc else name
-
-    @staticmethod
-    def one_line(s):
-        return " | ".join(l for l in str(s).strip().splitlines()[-6:] if l.strip()).replace("\t", " ")
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self.lines.append(("ok", self.name(test), ""))
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self.lines.append(("not ok", self.name(test), self.one_line(self._exc_info_to_string(err, test))))
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self.lines.append(("not ok", self.name(test), self.one_line(self._exc_info_to_string(err, test))))
-
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-        self.lines.append(("skip", self.name(test), reason))
-
-
-def main():
-    if sys.argv[1:] == ["--lines"]:
-        suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-        with open(os.devnull, "w") as null:
-            res = unittest.TextTestRunner(stream=null, resultclass=LineResult).run(suite)
-        for st, name, why in res.lines:
-            print("\t".join((st, name, why)) if why else "%s\t%s" % (st, name))
-        return 0 if res.wasSuccessful() else 1
-    unittest.main()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(unit_lines.main(__name__))
