@@ -245,12 +245,13 @@ for d in sys.argv[2:]:
         assert r["clock_suspect"] == str(int(neg * 1000 > ho and neg > 0)), (d, lk, neg, ho)
         sl = num(r["timed_slowdown"])
         assert sl is not None and abs(sl - float(r["throughput_ops_s"]) / float(r["timed_ops_s"])) <= 1e-3 * sl + 1e-3, (d, lk)
-        assert r["timed_slow"] == str(int(sl > 1.25)), (d, lk)
+        if abs(sl - 1.25) > 1e-3:  # the written ratio has 3 decimals: at the limit either flag is right
+            assert r["timed_slow"] == str(int(sl > 1.25)), (d, lk, sl, r["timed_slow"])
         hc = num(r["handoff_consistency"])
         if hc is not None:
             want_hc = float(r["handoff_p50_ns"]) * float(r["throughput_ops_s"]) / 1e9
             assert abs(hc - want_hc) <= 2e-3 * want_hc + 2e-3, (d, lk, hc, want_hc)
-            if r["preempted"] == "0":
+            if r["preempted"] == "0" and min(abs(hc - 0.7), abs(hc - 1.4)) > 1e-3:
                 assert r["handoff_inconsistent"] == str(int(hc < 0.7 or hc > 1.4)), (d, lk, hc)
         if r["hold_p50_ns"] != "NA":
             assert int(r["hold_p50_ns"]) >= 0
