@@ -195,14 +195,37 @@ $(B)/libsbprof-check.so: profiler/check.c | $(B)/.deps-ok
 
 $(B)/pic/sbprof.o: profiler/sbprof.c | $(B)/.deps-ok
 	@mkdir -p $(B)/pic
-	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -c $< -o $@
+	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -iquote locks $(PROF_PIC) -c $< -o $@
 
-$(B)/libsbprof.so: $(B)/pic/sbprof.o $(B)/libsbprof-check.so
-	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $< -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' -o $@
+# --lock=ALGO (profiler/swap.c): the registry's verbs of these locks,
+# stamped without the benchmark loops, and what they need (qspin's nodes,
+# the spin counters).  The list is swap.c's SBP_SW_LOCKS.
+SWAP_IDS  := ttas ticket mcs qspin cna hmcs
+PROF_OBJS := $(B)/pic/sbprof.o $(B)/pic/swap.o $(SWAP_IDS:%=$(B)/pic/lock_%.o) $(B)/pic/l_qspin.o $(B)/pic/h_spins.o
+PROF_PIC   = -fPIC -fvisibility=hidden -ftls-model=initial-exec
 
-$(B)/libsbprof-drop.so: $(B)/pic/sbprof.o $(B)/libsbprof-check.so
+$(B)/pic/swap.o: profiler/swap.c | $(B)/.deps-ok
+	@mkdir -p $(B)/pic
+	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -iquote locks $(PROF_PIC) -c $< -o $@
+
+$(B)/pic/lock_%.o: harness/stamp.c locks/%.h | $(B)/.deps-ok
+	@mkdir -p $(B)/pic
+	$(call say,STAMP,$*)$(CC) $(PROF_CFLAGS) -iquote locks $(PROF_PIC) -DSB_ID=$* -include locks/$*.h -c $< -o $@
+
+$(B)/pic/l_%.o: locks/%.c | $(B)/.deps-ok
+	@mkdir -p $(B)/pic
+	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -iquote locks $(PROF_PIC) -c $< -o $@
+
+$(B)/pic/h_%.o: harness/%.c | $(B)/.deps-ok
+	@mkdir -p $(B)/pic
+	$(call say,CC,$<)$(CC) $(PROF_CFLAGS) -iquote locks $(PROF_PIC) -c $< -o $@
+
+$(B)/libsbprof.so: $(PROF_OBJS) $(B)/libsbprof-check.so
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $(PROF_OBJS) -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' -o $@
+
+$(B)/libsbprof-drop.so: $(PROF_OBJS) $(B)/libsbprof-check.so
 	@printf '{ local: %s; };\n' '$(SBPROF_DROP)' >$(B)/pic/drop.map
-	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $< -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' \
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $(PROF_OBJS) -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' \
 		-Wl,--version-script=$(B)/pic/drop.map -o $@
 
 $(B)/sbprof-report: profiler/report.c profiler/sbprof.h $(B)/h_stats.o $(B)/h_clock.o

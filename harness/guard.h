@@ -73,9 +73,9 @@ __attribute__((cold, noinline)) static uint64_t sb_guard_bump(uint64_t v)
 	return v + 1;
 }
 
-#define SB_GUARD_VIOL(cond, viol)                     \
-	do {                                          \
-		if (__builtin_expect(!!(cond), 0))   \
+#define SB_GUARD_VIOL(cond, viol)                         \
+	do {                                              \
+		if (__builtin_expect(!!(cond), 0))        \
 			*(viol) = sb_guard_bump(*(viol)); \
 	} while (0)
 

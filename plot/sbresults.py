@@ -12,6 +12,7 @@ import csv
 import hashlib
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -287,6 +288,25 @@ def configurations(folder):
 
 
 # ---------------------------------------------------------------- formatting
+def median_ci(values, conf=0.95):
+    """The distribution-free interval of the median that harness/stats.c's
+    sb_median_ci computes (the same definition): the order statistics
+    [x(j), x(m+1-j)] (1-based, NaN left out) with the largest j such that
+    P(Bin(m, 1/2) <= j-1) <= (1 - conf)/2.  -> (lo, hi), or (None, None)
+    when m is too small for conf (below 6 at 95%)."""
+    xs = sorted(x for x in values if x is not None and x == x)
+    m = len(xs)
+    alpha, cdf, j = (1.0 - conf) / 2.0, 0.0, 0
+    for k in range(m):
+        cdf += math.comb(m, k) / 2.0 ** m
+        if cdf > alpha:
+            break
+        j = k + 1
+    if j == 0:
+        return None, None
+    return xs[j - 1], xs[m - j]
+
+
 def si(v, unit=""):
     """12345678 -> '12.35M'; None -> 'NA'."""
     if v is None:

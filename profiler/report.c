@@ -473,15 +473,24 @@ static int one_file(const char *path, outs_t *dst)
 		munmap(p, (size_t)st.st_size);
 		return -1;
 	}
+	char swap_name[sizeof fh->swap_lock + 1];
+	memcpy(swap_name, fh->swap_lock, sizeof fh->swap_lock);
+	swap_name[sizeof fh->swap_lock] = 0;
+	for (char *c = swap_name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			*c = '?'; /* a CSV field, whatever the environment said */
 	fprintf(dst->procs,
 		"%d,%d,%u,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.0f,%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 "\n",
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%s,%lu,%lu,%lu,%lu,%lu,%lu\n",
 		fh->pid, fh->ppid, fh->fork_child, fh->state == 2 ? "exit" : "no-destructor", threads, table_full,
 		unmatched, held_over, (unsigned)atomic_load(&((sbp_file_t *)p)->slots_full),
 		(uint64_t)atomic_load(&((sbp_file_t *)p)->early_calls),
 		(uint64_t)atomic_load(&((sbp_file_t *)p)->side_full),
 		fh->state == 2 ? (double)(fh->end_ns - fh->start_ns) : -1.0, ffull, efull, bfull, fh->hold_limit_ns,
-		fh->hold_limit_kinds, excused);
+		fh->hold_limit_kinds, excused, fh->swap_lock[0] ? swap_name : "pthread",
+		atomic_load(&((sbp_file_t *)p)->swap_counts[0]), atomic_load(&((sbp_file_t *)p)->swap_counts[1]),
+		atomic_load(&((sbp_file_t *)p)->swap_counts[2]), atomic_load(&((sbp_file_t *)p)->swap_counts[3]),
+		atomic_load(&((sbp_file_t *)p)->swap_counts[4]), atomic_load(&((sbp_file_t *)p)->swap_counts[5]));
 	rule_rows(fh->pid, slots, used);
 	free(slots);
 
@@ -582,7 +591,8 @@ int main(int argc, char **argv)
 	o.procs = csv(argv[2], "processes.csv",
 		      "pid,ppid,fork_child,ended,threads,table_full,unmatched_unlocks,held_overflow,slots_full,"
 		      "early_calls,side_table_full,lifetime_ns,findings_full,edges_full,blockers_full,hold_limit_ns,"
-		      "hold_limit_kinds,hold_limit_excused");
+		      "hold_limit_kinds,hold_limit_excused,lock,swapped,passed_pshared,passed_robust,passed_pi,"
+		      "passed_pp,passed_early");
 	o.rules = csv(argv[2], "rules.csv",
 		      "pid,rule,kind,class,site_a,site_b,class_b,other_site,tid,other_tid,count,max_hold_ns,migrated,"
 		      "measured,preempted,faulted,detail");

@@ -67,6 +67,7 @@
 
 #include "clock.h"
 #include "sbprof.h"
+#include "swap.h"
 
 #define SBP_EXPORT __attribute__((visibility("default")))
 #define SBP_RA() ((uint64_t)(uintptr_t)__builtin_return_address(0))
@@ -886,20 +887,27 @@ typedef int (*mfn_t)(pthread_mutex_t *);
 typedef int (*mtimed_t)(pthread_mutex_t *, const struct timespec *);
 typedef int (*mclock_t)(pthread_mutex_t *, clockid_t, const struct timespec *);
 
+/* The mutex verbs: glibc's, or the swapped lock's (swap.h) when `sw`. */
+#define M_TRY(m) (sw ? sbp_sw_trylock(sw) : REAL(mutex_trylock, mfn_t)(m))
+#define M_LOCK(m) (sw ? sbp_sw_lock(sw) : REAL(mutex_lock, mfn_t)(m))
+#define M_UNLOCK(m) (sw ? sbp_sw_unlock(sw) : REAL(mutex_unlock, mfn_t)(m))
+
 SBP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
+	sbp_swlock_t *sw = sbp_swap_of(m);
 	if (!sbp_begin(SBP_F_mutex_lock))
-		return REAL(mutex_lock, mfn_t)(m);
+		return M_LOCK(m);
 	const void *lk_ = m;
 	uint64_t site_ = SBP_RA();
-	SBP_ACQUIRE(SBP_K_MUTEX, REAL(mutex_trylock, mfn_t)(m), REAL(mutex_lock, mfn_t)(m));
+	SBP_ACQUIRE(SBP_K_MUTEX, M_TRY(m), M_LOCK(m));
 }
 
 SBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
+	sbp_swlock_t *sw = sbp_swap_of(m);
 	if (!sbp_begin(SBP_F_mutex_trylock))
-		return REAL(mutex_trylock, mfn_t)(m);
-	int rc = REAL(mutex_trylock, mfn_t)(m);
+		return M_TRY(m);
+	int rc = M_TRY(m);
 	if (rc == 0 || rc == EOWNERDEAD)
 		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), SBP_A_TRY, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 	else
@@ -907,46 +915,57 @@ SBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	return rc;
 }
 
+/* glibc's timedlock measures against CLOCK_REALTIME */
+#define M_TIMED(m, ts) (sw ? sbp_sw_timedlock(sw, CLOCK_REALTIME, ts) : REAL(mutex_timedlock, mtimed_t)(m, ts))
+#define M_CLOCK(m, c, ts) (sw ? sbp_sw_timedlock(sw, c, ts) : REAL(mutex_clocklock, mclock_t)(m, c, ts))
+
 SBP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ts)
 {
+	sbp_swlock_t *sw = sbp_swap_of(m);
 	if (!sbp_begin(SBP_F_mutex_timedlock))
-		return REAL(mutex_timedlock, mtimed_t)(m, ts);
+		return M_TIMED(m, ts);
 	const void *lk_ = m;
 	uint64_t site_ = SBP_RA();
-	SBP_ACQUIRE(SBP_K_MUTEX, REAL(mutex_trylock, mfn_t)(m), REAL(mutex_timedlock, mtimed_t)(m, ts));
+	SBP_ACQUIRE(SBP_K_MUTEX, M_TRY(m), M_TIMED(m, ts));
 }
 
 SBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timespec *ts)
 {
+	sbp_swlock_t *sw = sbp_swap_of(m);
 	if (!sbp_begin(SBP_F_mutex_clocklock))
-		return REAL(mutex_clocklock, mclock_t)(m, c, ts);
+		return M_CLOCK(m, c, ts);
 	const void *lk_ = m;
 	uint64_t site_ = SBP_RA();
-	SBP_ACQUIRE(SBP_K_MUTEX, REAL(mutex_trylock, mfn_t)(m), REAL(mutex_clocklock, mclock_t)(m, c, ts));
+	SBP_ACQUIRE(SBP_K_MUTEX, M_TRY(m), M_CLOCK(m, c, ts));
 }
 
 SBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
+	sbp_swlock_t *sw = sbp_swap_of(m);
 	if (sbp_begin(SBP_F_mutex_unlock))
 		sbp_released(m, SBP_K_MUTEX, SBP_RA());
-	return REAL(mutex_unlock, mfn_t)(m);
+	return M_UNLOCK(m);
 }
 
 SBP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 {
 	if (sbp_begin(SBP_F_mutex_init))
 		sbp_name_class(m, SBP_RA());
+	if (sbp_swap_active)
+		sbp_sw_init(m); /* before glibc's init, which zeroes our pointer */
 	return REAL(mutex_init, int (*)(pthread_mutex_t *, const pthread_mutexattr_t *))(m, a);
 }
 
 static int sbp_m_try(void *o)
 {
-	return REAL(mutex_trylock, mfn_t)(o);
+	sbp_swlock_t *sw = sbp_swap_of(o);
+	return M_TRY((pthread_mutex_t *)o);
 }
 
 static int sbp_m_unlock(void *o)
 {
-	return REAL(mutex_unlock, mfn_t)(o);
+	sbp_swlock_t *sw = sbp_swap_of(o);
+	return M_UNLOCK((pthread_mutex_t *)o);
 }
 
 SBP_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
@@ -955,6 +974,8 @@ SBP_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 		sbp_destroying(m, SBP_K_MUTEX, SBP_RA(), sbp_m_try, sbp_m_unlock, m);
 		sbp_forget(m);
 	}
+	if (sbp_swap_active && sbp_sw_destroy(m) == EBUSY)
+		return EBUSY; /* ours is held: glibc's would say so too */
 	return REAL(mutex_destroy, mfn_t)(m);
 }
 
@@ -965,20 +986,26 @@ typedef int (*sfn_t)(pthread_spinlock_t *);
 /* pthread_spinlock_t is a volatile int: its address, as the tables key it. */
 #define SPIN_ADDR(l) ((const void *)(uintptr_t)(l))
 
+#define S_TRY(l) (sw ? sbp_sw_trylock(sw) : REAL(spin_trylock, sfn_t)(l))
+#define S_LOCK(l) (sw ? sbp_sw_lock(sw) : REAL(spin_lock, sfn_t)(l))
+#define S_UNLOCK(l) (sw ? sbp_sw_unlock(sw) : REAL(spin_unlock, sfn_t)(l))
+
 SBP_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
 {
+	sbp_swlock_t *sw = sbp_swap_spin_of(l);
 	if (!sbp_begin(SBP_F_spin_lock))
-		return REAL(spin_lock, sfn_t)(l);
+		return S_LOCK(l);
 	const void *lk_ = SPIN_ADDR(l);
 	uint64_t site_ = SBP_RA();
-	SBP_ACQUIRE(SBP_K_SPIN, REAL(spin_trylock, sfn_t)(l), REAL(spin_lock, sfn_t)(l));
+	SBP_ACQUIRE(SBP_K_SPIN, S_TRY(l), S_LOCK(l));
 }
 
 SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 {
+	sbp_swlock_t *sw = sbp_swap_spin_of(l);
 	if (!sbp_begin(SBP_F_spin_trylock))
-		return REAL(spin_trylock, sfn_t)(l);
-	int rc = REAL(spin_trylock, sfn_t)(l);
+		return S_TRY(l);
+	int rc = S_TRY(l);
 	if (rc == 0)
 		sbp_acquired(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA(), SBP_A_TRY, 0,
 			     sbp_sampled(SBP_K_SPIN) ? SBP_T_END() : 0, NULL);
@@ -989,26 +1016,31 @@ SBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 
 SBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
+	sbp_swlock_t *sw = sbp_swap_spin_of(l);
 	if (sbp_begin(SBP_F_spin_unlock))
 		sbp_released(SPIN_ADDR(l), SBP_K_SPIN, SBP_RA());
-	return REAL(spin_unlock, sfn_t)(l);
+	return S_UNLOCK(l);
 }
 
 SBP_EXPORT int pthread_spin_init(pthread_spinlock_t *l, int pshared)
 {
 	if (sbp_begin(SBP_F_spin_init))
 		sbp_name_class(SPIN_ADDR(l), SBP_RA());
+	if (sbp_swap_active)
+		sbp_sw_spin_init(l, pshared == PTHREAD_PROCESS_SHARED);
 	return REAL(spin_init, int (*)(pthread_spinlock_t *, int))(l, pshared);
 }
 
 static int sbp_s_try(void *o)
 {
-	return REAL(spin_trylock, sfn_t)(o);
+	sbp_swlock_t *sw = sbp_swap_spin_of(o);
+	return S_TRY((pthread_spinlock_t *)o);
 }
 
 static int sbp_s_unlock(void *o)
 {
-	return REAL(spin_unlock, sfn_t)(o);
+	sbp_swlock_t *sw = sbp_swap_spin_of(o);
+	return S_UNLOCK((pthread_spinlock_t *)o);
 }
 
 SBP_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l)
@@ -1175,9 +1207,37 @@ struct sbp_wait_args {
 	int id;
 };
 
+/* A timedwait's clock: the condvar's attribute (glibc keeps it in bit 1
+ * of __wrefs: set, monotonic). */
+static clockid_t sbp_cond_clock(const void *c)
+{
+	return ((const pthread_cond_t *)c)->__data.__wrefs & 2 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
+/* Our wait's codes as the C11 calls give them. */
+static int sbp_thrd_of(int rc)
+{
+	return rc == 0 ? thrd_success : rc == ETIMEDOUT ? thrd_timedout : thrd_error;
+}
+
 static int sbp_do_wait(void *p)
 {
 	struct sbp_wait_args *a = p;
+	sbp_swlock_t *sw = sbp_swap_of(a->m);
+	if (sw) { /* our lock: our wait (swap.h) */
+		switch (a->id) {
+		case SBP_F_cond_wait:
+			return sbp_sw_cond_wait(a->c, sw, CLOCK_REALTIME, NULL);
+		case SBP_F_cond_timedwait:
+			return sbp_sw_cond_wait(a->c, sw, sbp_cond_clock(a->c), a->ts);
+		case SBP_F_cond_clockwait:
+			return sbp_sw_cond_wait(a->c, sw, a->clk, a->ts);
+		case SBP_F_cnd_wait:
+			return sbp_thrd_of(sbp_sw_cond_wait(a->c, sw, CLOCK_REALTIME, NULL));
+		default:
+			return sbp_thrd_of(sbp_sw_cond_wait(a->c, sw, CLOCK_REALTIME, a->ts));
+		}
+	}
 	switch (a->id) {
 	case SBP_F_cond_wait:
 		return REAL(cond_wait, int (*)(void *, void *))(a->c, a->m);
@@ -1225,6 +1285,8 @@ SBP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
 	if (sbp_begin(SBP_F_cond_signal))
 		sbp_cond_signal(c, SBP_RA(), 0);
+	if (sbp_swap_active)
+		sbp_sw_cond_wake(c, 0); /* our waiters; glibc's below */
 	return REAL(cond_signal, int (*)(pthread_cond_t *))(c);
 }
 
@@ -1232,6 +1294,8 @@ SBP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	if (sbp_begin(SBP_F_cond_broadcast))
 		sbp_cond_signal(c, SBP_RA(), 1);
+	if (sbp_swap_active)
+		sbp_sw_cond_wake(c, 1); /* our waiters; glibc's below */
 	return REAL(cond_broadcast, int (*)(pthread_cond_t *))(c);
 }
 
@@ -1260,19 +1324,34 @@ static int sbp_thrd_rc(int rc)
 	return rc == thrd_success ? 0 : rc == thrd_busy ? EBUSY : rc == thrd_timedout ? ETIMEDOUT : EINVAL;
 }
 
+/* mtx_t is glibc's pthread_mutex_t (the same object); the verbs through
+ * the swapped lock when `sw`, with our codes as C11's. */
+#define MTX(m) ((pthread_mutex_t *)(void *)(m))
+static int sbp_thrd_try(int rc)
+{
+	return rc == 0 ? thrd_success : rc == EBUSY ? thrd_busy : rc == ETIMEDOUT ? thrd_timedout : thrd_error;
+}
+#define X_TRY(m) (sw ? sbp_thrd_try(sbp_sw_trylock(sw)) : REAL(mtx_trylock, xfn_t)(m))
+#define X_LOCK(m) (sw ? sbp_thrd_try(sbp_sw_lock(sw)) : REAL(mtx_lock, xfn_t)(m))
+#define X_TIMED(m, ts) \
+	(sw ? sbp_thrd_try(sbp_sw_timedlock(sw, CLOCK_REALTIME, ts)) : REAL(mtx_timedlock, xtimed_t)(m, ts))
+#define X_UNLOCK(m) (sw ? sbp_thrd_try(sbp_sw_unlock(sw)) : REAL(mtx_unlock, xfn_t)(m))
+typedef int (*xtimed_t)(mtx_t *restrict, const struct timespec *restrict);
+
 SBP_EXPORT int mtx_lock(mtx_t *m)
 {
+	sbp_swlock_t *sw = sbp_swap_of(MTX(m));
 	if (!sbp_begin(SBP_F_mtx_lock))
-		return REAL(mtx_lock, xfn_t)(m);
+		return X_LOCK(m);
 	uint64_t site = SBP_RA();
-	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
+	if (X_TRY(m) == thrd_success) {
 		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_BLOCKING, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 		return thrd_success;
 	}
 	sbp_who_t who;
 	sbp_contended(m, SBP_K_MUTEX, site, &who);
 	uint64_t t0 = SBP_T_START();
-	int rc = REAL(mtx_lock, xfn_t)(m);
+	int rc = X_LOCK(m);
 	uint64_t t1 = SBP_T_END();
 	if (rc == thrd_success)
 		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_CONTENDED, t0, t1, &who);
@@ -1283,9 +1362,10 @@ SBP_EXPORT int mtx_lock(mtx_t *m)
 
 SBP_EXPORT int mtx_trylock(mtx_t *m)
 {
+	sbp_swlock_t *sw = sbp_swap_of(MTX(m));
 	if (!sbp_begin(SBP_F_mtx_trylock))
-		return REAL(mtx_trylock, xfn_t)(m);
-	int rc = REAL(mtx_trylock, xfn_t)(m);
+		return X_TRY(m);
+	int rc = X_TRY(m);
 	if (rc == thrd_success)
 		sbp_acquired(m, SBP_K_MUTEX, SBP_RA(), SBP_A_TRY, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 	else
@@ -1295,18 +1375,18 @@ SBP_EXPORT int mtx_trylock(mtx_t *m)
 
 SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
 {
-	typedef int (*xtimed_t)(mtx_t *restrict, const struct timespec *restrict);
+	sbp_swlock_t *sw = sbp_swap_of(MTX(m));
 	if (!sbp_begin(SBP_F_mtx_timedlock))
-		return REAL(mtx_timedlock, xtimed_t)(m, ts);
+		return X_TIMED(m, ts);
 	uint64_t site = SBP_RA();
-	if (REAL(mtx_trylock, xfn_t)(m) == thrd_success) {
+	if (X_TRY(m) == thrd_success) {
 		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_BLOCKING, 0, sbp_sampled(SBP_K_MUTEX) ? SBP_T_END() : 0, NULL);
 		return thrd_success;
 	}
 	sbp_who_t who;
 	sbp_contended(m, SBP_K_MUTEX, site, &who);
 	uint64_t t0 = SBP_T_START();
-	int rc = REAL(mtx_timedlock, xtimed_t)(m, ts);
+	int rc = X_TIMED(m, ts);
 	uint64_t t1 = SBP_T_END();
 	if (rc == thrd_success)
 		sbp_acquired(m, SBP_K_MUTEX, site, SBP_A_CONTENDED, t0, t1, &who);
@@ -1317,26 +1397,31 @@ SBP_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 
 SBP_EXPORT int mtx_unlock(mtx_t *m)
 {
+	sbp_swlock_t *sw = sbp_swap_of(MTX(m));
 	if (sbp_begin(SBP_F_mtx_unlock))
 		sbp_released(m, SBP_K_MUTEX, SBP_RA());
-	return REAL(mtx_unlock, xfn_t)(m);
+	return X_UNLOCK(m);
 }
 
 SBP_EXPORT int mtx_init(mtx_t *m, int type)
 {
 	if (sbp_begin(SBP_F_mtx_init))
 		sbp_name_class(m, SBP_RA());
+	if (sbp_swap_active)
+		sbp_sw_init(MTX(m)); /* before glibc's init, which zeroes our pointer */
 	return REAL(mtx_init, int (*)(mtx_t *, int))(m, type);
 }
 
 static int sbp_x_try(void *o)
 {
-	return REAL(mtx_trylock, xfn_t)(o);
+	sbp_swlock_t *sw = sbp_swap_of(MTX(o));
+	return X_TRY((mtx_t *)o);
 }
 
 static int sbp_x_unlock(void *o)
 {
-	return REAL(mtx_unlock, xfn_t)(o);
+	sbp_swlock_t *sw = sbp_swap_of(MTX(o));
+	return X_UNLOCK((mtx_t *)o);
 }
 
 SBP_EXPORT void mtx_destroy(mtx_t *m)
@@ -1345,6 +1430,8 @@ SBP_EXPORT void mtx_destroy(mtx_t *m)
 		sbp_destroying(m, SBP_K_MUTEX, SBP_RA(), sbp_x_try, sbp_x_unlock, m);
 		sbp_forget(m);
 	}
+	if (sbp_swap_active)
+		sbp_sw_destroy(MTX(m)); /* mtx_destroy has no error to give */
 	REAL(mtx_destroy, void (*)(mtx_t *))(m);
 }
 
@@ -1362,6 +1449,8 @@ SBP_EXPORT int cnd_signal(cnd_t *c)
 {
 	if (sbp_begin(SBP_F_cnd_signal))
 		sbp_cond_signal(c, SBP_RA(), 0);
+	if (sbp_swap_active)
+		sbp_sw_cond_wake(c, 0); /* our waiters; glibc's below */
 	return REAL(cnd_signal, int (*)(cnd_t *))(c);
 }
 
@@ -1369,6 +1458,8 @@ SBP_EXPORT int cnd_broadcast(cnd_t *c)
 {
 	if (sbp_begin(SBP_F_cnd_broadcast))
 		sbp_cond_signal(c, SBP_RA(), 1);
+	if (sbp_swap_active)
+		sbp_sw_cond_wake(c, 1); /* our waiters; glibc's below */
 	return REAL(cnd_broadcast, int (*)(cnd_t *))(c);
 }
 
@@ -1459,6 +1550,10 @@ static int sbp_open_file(int fork_child)
 	f->hold_limit_ticks = sbp_limit_ticks;
 	f->hold_limit_kinds = sbp_limit_kinds;
 	f->hold_limit_ns = sbp_file ? sbp_file->hold_limit_ns : 0;
+	const char *lk = getenv("SBPROF_LOCK");
+	if (lk)
+		sbp_cat(f->swap_lock, sizeof f->swap_lock, 0, lk);
+	sbp_swap_count_at(f->swap_counts);
 	memcpy(f->magic, SBP_MAGIC, sizeof SBP_MAGIC); /* last: a reader trusts the magic */
 	sbp_file = f;
 	sbp_file_len = len;
@@ -1562,9 +1657,28 @@ static void sbp_selftest(void)
 	sbp_refuse(out, at);
 }
 
+/* $SBPROF_LOCK (profile-app --lock): the algorithm the mutexes run on.
+ * Before anything else runs: no mutex may be seen before the choice. */
+static void sbp_swap_start(void)
+{
+	const char *lk = getenv("SBPROF_LOCK");
+	if (!lk || !*lk)
+		return;
+	if (sbp_swap_setup(lk) != 0) {
+		char out[256];
+		size_t at = sbp_cat(out, sizeof out, 0, "profile-app: --lock: unknown lock '");
+		at = sbp_cat(out, sizeof out, at, lk);
+		at = sbp_cat(out, sizeof out, at, "' (one of ");
+		at = sbp_cat(out, sizeof out, at, sbp_swap_names());
+		at = sbp_cat(out, sizeof out, at, ")\n");
+		sbp_refuse(out, at);
+	}
+}
+
 __attribute__((constructor)) static void sbp_start(void)
 {
 	sbp_selftest();
+	sbp_swap_start();
 	const char *dir = getenv("SBPROF_DIR");
 	if (!dir || !*dir || strlen(dir) >= sizeof sbp_dir - 1)
 		return; /* not under profile-app: wrappers pass through */

@@ -46,7 +46,7 @@
 #include "stats.h"
 
 #define SBP_MAGIC "SBPROF1"
-#define SBP_VERSION 2
+#define SBP_VERSION 3
 #define SBP_SLOTS 256   /* threads alive at once that are recorded */
 #define SBP_ENTRIES 256 /* (class, site, kind) per slot; a power of two */
 #define SBP_PAGE 4096
@@ -251,7 +251,11 @@ typedef struct sbp_file {
 	uint64_t hold_limit_ns;
 	uint32_t hold_limit_kinds; /* bit per SBP_K_* checked */
 	uint32_t pad0;
-	uint8_t pad[SBP_PAGE - 128];
+	char swap_lock[16]; /* $SBPROF_LOCK: the algorithm the mutexes ran on ("" or "pthread": glibc's) */
+	/* swap.h's counts: locks swapped; passed to glibc as process-shared,
+	 * robust, priority-inheritance, priority-protect, or held before start */
+	_Atomic unsigned long swap_counts[6];
+	uint8_t pad[SBP_PAGE - 192];
 } sbp_file_t;
 
 _Static_assert(sizeof(sbp_file_t) == SBP_PAGE, "the file header is one page");
