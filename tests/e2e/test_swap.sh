@@ -88,9 +88,9 @@ ctl = summ["pthread"]
 for lk, s in summ.items():
     xs = sorted(float(r["wall_s"]) for r in rows if r["lock"] == lk)
     med = statistics.median(xs)
-    assert abs(float(s["median"]) - med) <= 1e-5 * med, (lk, s["median"], med)
+    assert abs(float(s["median"]) - med) <= 1e-4 * med, (lk, s["median"], med)
     # 3 runs: no 95% interval exists; the range, covering 1 - 2^(1-3) = 75%
-    assert abs(float(s["ci_lo"]) - xs[0]) <= 1e-5 * xs[0] and abs(float(s["ci_hi"]) - xs[-1]) <= 1e-5 * xs[-1], (lk, s)
+    assert abs(float(s["ci_lo"]) - xs[0]) <= 1e-4 * xs[0] and abs(float(s["ci_hi"]) - xs[-1]) <= 1e-4 * xs[-1], (lk, s)
     assert s["ci_coverage"] == "0.7500", s
     assert abs(float(s["ratio_to_control"]) - med / float(ctl["median"])) < 1e-3, s
     a = {"median": med, "lo": xs[0], "hi": xs[-1]}
