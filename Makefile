@@ -185,7 +185,13 @@ cross-test:
 # $(B)/libsbprof-drop.so with NAME hidden: the self-test must refuse it.
 PROF_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread $(CFLAGS) $(WARN) $(WERROR) -iquote harness -iquote profiler -MMD -MP
 SBPROF_DROP ?= pthread_mutex_trylock
+# prof_sqlite (SQLite in serialized mode) only where libsqlite3-dev is
+# (make deps installs it; its test skips without it).
+SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null)
 PROF_TESTS  := $(patsubst tests/profile/%.c,$(B)/prof_%,$(wildcard tests/profile/*.c))
+ifeq ($(SQLITE_LIBS),)
+PROF_TESTS  := $(filter-out $(B)/prof_sqlite,$(PROF_TESTS))
+endif
 .PHONY: profiler bench-profile lint-profile
 profiler: $(B)/libsbprof.so $(B)/libsbprof-drop.so $(B)/sbprof-report $(PROF_TESTS)
 unit: profiler
@@ -233,6 +239,9 @@ $(B)/sbprof-report: profiler/report.c profiler/sbprof.h $(B)/h_stats.o $(B)/h_cl
 
 $(B)/prof_%: tests/profile/%.c
 	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -O1 -g -fno-omit-frame-pointer $< -o $@
+
+$(B)/prof_sqlite: tests/profile/sqlite.c
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -O1 -g -fno-omit-frame-pointer $< $(SQLITE_LIBS) -o $@
 
 bench-profile: $(B)/libsbprof.so $(B)/prof_cost
 	@B=$(B) tests/profile/bench.sh

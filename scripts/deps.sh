@@ -5,7 +5,7 @@
 # missing: as root, install the Debian packages with apt-get (no input asked);
 # otherwise print one line naming the exact install command and exit 1.
 #   scripts/deps.sh          what run-bench needs (hwloc, libnuma, PAPI, ck, gnuplot, python3)
-#   scripts/deps.sh --all    also what the tests need (chromium, rocksdb-tools)
+#   scripts/deps.sh --all    also what the tests need (chromium, rocksdb-tools, libsqlite3-dev)
 set -u
 
 pkgs=""
@@ -30,6 +30,7 @@ need_cmd python3 python3       # plot-results, compare-results
 if [ "${1:-}" = "--all" ]; then
 	need_cmd chromium chromium
 	need_cmd cache_bench rocksdb-tools # tests/e2e/test_profile.sh: a real program with a hot lock
+	need_pc sqlite3 libsqlite3-dev     # tests/profile/sqlite.c: SQLite's recursive mutexes
 fi
 
 [ -z "$pkgs" ] && exit 0
