@@ -234,8 +234,8 @@ $(B)/libsbprof-drop.so: $(PROF_OBJS) $(B)/libsbprof-check.so
 	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -shared $(PROF_OBJS) -L$(B) -lsbprof-check -Wl,-rpath,'$$ORIGIN' \
 		-Wl,--version-script=$(B)/pic/drop.map -o $@
 
-$(B)/sbprof-report: profiler/report.c profiler/sbprof.h $(B)/h_stats.o $(B)/h_clock.o
-	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $(SAN) $(filter-out %.h,$^) -lm -o $@
+$(B)/sbprof-report: profiler/report.c profiler/sbprof.h $(B)/h_stats.o $(B)/h_clock.o $(B)/h_topo.o $(B)/h_parse.o
+	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) $(SAN) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 $(B)/prof_%: tests/profile/%.c
 	$(call say,LINK,$@)$(CC) $(PROF_CFLAGS) -O1 -g -fno-omit-frame-pointer $< -o $@

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "sbprof.h"
 #include "stats.h"
+#include "topo.h"
 
 static double ns_per_tick;
 static uint64_t park_ticks;
@@ -147,8 +148,10 @@ static void hist_rows(FILE *f, int pid, const sbp_entry_t *e, const char *site, 
 }
 
 typedef struct outs {
-	FILE *locks, *sites, *conds, *hists, *procs, *rules, *order, *blockers;
+	FILE *locks, *sites, *conds, *hists, *procs, *rules, *order, *blockers, *handoffs;
 } outs_t;
+
+static sb_topo_t *topo; /* this machine's, for the handoffs' distance classes; NULL: unknown */
 
 static outs_t o; /* the output files (main's; the process's life) */
 
@@ -338,6 +341,60 @@ static void order_rows(int pid, sbp_edge_t *ed, size_t ne)
 	free(g.node);
 }
 
+static int cmp_handoff(const void *a, const void *b)
+{
+	const sbp_handoff_t *x = a, *y = b;
+#define CMP(f)            \
+	if (x->f != y->f) \
+		return x->f < y->f ? -1 : 1;
+	CMP(class_key) CMP(kind) return 0;
+#undef CMP
+}
+
+/*
+ * handoffs.csv: per class and kind, the owner changes by the distance
+ * class (harness/topo.h) between the CPU of the previous owner's
+ * acquisition and the acquirer's: this machine's topology, as run-bench
+ * classifies its handoff pairs; "unknown" when a CPU is not in it.
+ */
+static void handoff_rows(int pid, const sbp_slot_t *const *sl, uint32_t used)
+{
+	size_t n = 0;
+	sbp_handoff_t *h = malloc((size_t)used * SBP_HANDOFFS * sizeof *h + 1);
+	if (!h)
+		return;
+	for (uint32_t s = 0; s < used; s++)
+		for (int i = 0; i < SBP_HANDOFFS; i++)
+			if (sl[s]->handoff[i].class_key)
+				h[n++] = sl[s]->handoff[i];
+	qsort(h, n, sizeof *h, cmp_handoff);
+	for (size_t i = 0; i < n;) {
+		uint64_t cnt[SB_DIST_NCLASSES + 1] = {0}, con[SB_DIST_NCLASSES + 1] = {0},
+						wt[SB_DIST_NCLASSES + 1] = {0};
+		size_t j = i;
+		for (; j < n && cmp_handoff(&h[i], &h[j]) == 0; j++) {
+			sb_dist_t d = topo ? sb_topo_classify(topo, h[j].from_cpu, h[j].to_cpu) : SB_DIST_NCLASSES;
+			cnt[d] += h[j].count;
+			con[d] += h[j].contended;
+			wt[d] += h[j].wait_ticks;
+		}
+		for (int d = 0; d <= SB_DIST_NCLASSES; d++) {
+			if (!cnt[d])
+				continue;
+			fprintf(o.handoffs, "%d,%s,0x%" PRIx64 ",%s,%" PRIu64 ",%" PRIu64 ",%.0f,", pid,
+				kind_name(h[i].kind), kpc(h[i].class_key),
+				d == SB_DIST_NCLASSES ? "unknown" : sb_dist_name((sb_dist_t)d), cnt[d], con[d],
+				ns(wt[d]));
+			if (con[d])
+				fprintf(o.handoffs, "%.0f\n", ns(wt[d]) / (double)con[d]);
+			else
+				fprintf(o.handoffs, "NA\n");
+		}
+		i = j;
+	}
+	free(h);
+}
+
 /* The findings, order edges and blockers of the slots of one process. */
 static void rule_rows(int pid, const sbp_slot_t *const *sl, uint32_t used)
 {
@@ -438,7 +495,7 @@ static int one_file(const char *path, outs_t *dst)
 		used = fh->nslots;
 	size_t n = 0, cap = 64;
 	const sbp_entry_t **v = malloc(cap * sizeof *v);
-	uint64_t table_full = 0, unmatched = 0, held_over = 0, threads = 0, ffull = 0, efull = 0, bfull = 0,
+	uint64_t table_full = 0, unmatched = 0, held_over = 0, threads = 0, ffull = 0, efull = 0, bfull = 0, hfull = 0,
 		 excused = 0;
 	const sbp_slot_t **slots = calloc(used + 1, sizeof *slots);
 	for (uint32_t s = 0; s < used && v; s++) {
@@ -451,6 +508,7 @@ static int one_file(const char *path, outs_t *dst)
 		ffull += sl->findings_full;
 		efull += sl->edges_full;
 		bfull += sl->blockers_full;
+		hfull += sl->handoffs_full;
 		excused += sl->limit_excused;
 		if (slots)
 			slots[s] = sl;
@@ -481,7 +539,7 @@ static int one_file(const char *path, outs_t *dst)
 			*c = '?'; /* a CSV field, whatever the environment said */
 	fprintf(dst->procs,
 		"%d,%d,%u,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.0f,%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%s,%lu,%lu,%lu,%lu,%lu,%lu\n",
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%s,%lu,%lu,%lu,%lu,%lu,%lu,%" PRIu64 "\n",
 		fh->pid, fh->ppid, fh->fork_child, fh->state == 2 ? "exit" : "no-destructor", threads, table_full,
 		unmatched, held_over, (unsigned)atomic_load(&((sbp_file_t *)p)->slots_full),
 		(uint64_t)atomic_load(&((sbp_file_t *)p)->early_calls),
@@ -490,8 +548,10 @@ static int one_file(const char *path, outs_t *dst)
 		fh->hold_limit_kinds, excused, fh->swap_lock[0] ? swap_name : "pthread",
 		atomic_load(&((sbp_file_t *)p)->swap_counts[0]), atomic_load(&((sbp_file_t *)p)->swap_counts[1]),
 		atomic_load(&((sbp_file_t *)p)->swap_counts[2]), atomic_load(&((sbp_file_t *)p)->swap_counts[3]),
-		atomic_load(&((sbp_file_t *)p)->swap_counts[4]), atomic_load(&((sbp_file_t *)p)->swap_counts[5]));
+		atomic_load(&((sbp_file_t *)p)->swap_counts[4]), atomic_load(&((sbp_file_t *)p)->swap_counts[5]),
+		hfull);
 	rule_rows(fh->pid, slots, used);
+	handoff_rows(fh->pid, slots, used);
 	free(slots);
 
 	qsort(v, n, sizeof *v, cmp_site);
@@ -592,14 +652,18 @@ int main(int argc, char **argv)
 		      "pid,ppid,fork_child,ended,threads,table_full,unmatched_unlocks,held_overflow,slots_full,"
 		      "early_calls,side_table_full,lifetime_ns,findings_full,edges_full,blockers_full,hold_limit_ns,"
 		      "hold_limit_kinds,hold_limit_excused,lock,swapped,passed_pshared,passed_robust,passed_pi,"
-		      "passed_pp,passed_early");
+		      "passed_pp,passed_early,handoffs_full");
 	o.rules = csv(argv[2], "rules.csv",
 		      "pid,rule,kind,class,site_a,site_b,class_b,other_site,tid,other_tid,count,max_hold_ns,migrated,"
 		      "measured,preempted,faulted,detail");
 	o.order = csv(argv[2], "order.csv", "pid,kind_a,class_a,site_a,kind_b,class_b,site_b,tid,count,cycle");
 	o.blockers = csv(argv[2], "blockers.csv",
 			 "pid,kind,class,waiter_site,holder_site,holder_tid,count,wait_total_ns");
-	if (!o.locks || !o.sites || !o.conds || !o.hists || !o.procs || !o.rules || !o.order || !o.blockers) {
+	o.handoffs = csv(argv[2], "handoffs.csv",
+			 "pid,kind,class,distance,handoffs,contended,wait_total_ns,wait_mean_ns");
+	topo = sb_topo_load(NULL, NULL, 0);
+	if (!o.locks || !o.sites || !o.conds || !o.hists || !o.procs || !o.rules || !o.order || !o.blockers ||
+	    !o.handoffs) {
 		fprintf(stderr, "sbprof-report: cannot write to %s\n", argv[2]);
 		return 1;
 	}
@@ -621,7 +685,7 @@ int main(int argc, char **argv)
 	if (d)
 		closedir(d);
 	if (fclose(o.locks) | fclose(o.sites) | fclose(o.conds) | fclose(o.hists) | fclose(o.procs) | fclose(o.rules) |
-	    fclose(o.order) | fclose(o.blockers)) {
+	    fclose(o.order) | fclose(o.blockers) | fclose(o.handoffs)) {
 		fprintf(stderr, "sbprof-report: cannot write to %s\n", argv[2]);
 		return 1;
 	}

@@ -140,6 +140,8 @@ typedef struct sbp_lockinfo {
 	_Atomic int32_t holder; /* locks: tid of the last acquirer (any kind); 0: none */
 	_Atomic uint64_t aux;   /* condvar: ticks of the last signal; locks: the
 				   last acquirer's call site (blocker attribution) */
+	_Atomic int32_t cpu;    /* locks: the CPU of the last exclusive acquisition, + 1 (0: none) */
+	int32_t pad;
 } sbp_lockinfo_t;
 
 static sbp_lockinfo_t *sbp_side;
@@ -487,6 +489,35 @@ static void sbp_blocker(uint64_t ckey, uint32_t kind, uint64_t site, const sbp_w
 	s->blockers_full++;
 }
 
+/* An owner change of class ckey from CPU `from` to CPU `to`; `wait` ticks
+ * when the acquirer waited (contended), else 0. */
+static void sbp_handoff(uint64_t ckey, uint32_t kind, int32_t from, int32_t to, int contended, uint64_t wait)
+{
+	sbp_slot_t *s = sbp_t.slot;
+	uint64_t h = sbp_mix(ckey ^ (uint64_t)(uint32_t)from << 40 ^ (uint64_t)(uint32_t)to << 20 ^ kind);
+	for (unsigned i = 0; i < SBP_HANDOFFS; i++) {
+		sbp_handoff_t *x = &s->handoff[(h + i) & (SBP_HANDOFFS - 1)];
+		if (x->class_key == ckey && x->from_cpu == from && x->to_cpu == to && x->kind == kind) {
+			x->count++;
+			x->contended += (uint64_t)contended;
+			x->wait_ticks += wait;
+			return;
+		}
+		if (x->class_key == 0) {
+			x->kind = kind;
+			x->from_cpu = from;
+			x->to_cpu = to;
+			x->count = 1;
+			x->contended = (uint64_t)contended;
+			x->wait_ticks = wait;
+			x->class_key = ckey;
+			sbp_t.fresh++;
+			return;
+		}
+	}
+	s->handoffs_full++;
+}
+
 /* ---- thread start and end --------------------------------------------- */
 
 /* Every lock this thread still holds at its end (how: 1 thread, 2 process). */
@@ -717,11 +748,20 @@ static void sbp_acquired(const void *lock, uint32_t kind, uint64_t site, int how
 				sbp_blocker(ck, kind, site, who, t1 - t0);
 		}
 		if (kind != SBP_K_READ && li) {
+			/* relaxed, all: advisory words, each read on its own.  The
+			 * CPU is glibc's rseq copy: no system call */
 			int prev = atomic_load_explicit(&li->owner, memory_order_relaxed);
+			int32_t cpu = (int32_t)sched_getcpu() + 1;
+			int32_t pcpu = atomic_load_explicit(&li->cpu, memory_order_relaxed);
 			if (prev != sbp_t.tid) {
 				e->owner_changes += prev != 0;
+				if (prev != 0 && pcpu > 0 && cpu > 0)
+					sbp_handoff(ck, kind, pcpu - 1, cpu - 1, how == SBP_A_CONTENDED,
+						    how == SBP_A_CONTENDED ? t1 - t0 : 0);
 				atomic_store_explicit(&li->owner, sbp_t.tid, memory_order_relaxed);
 			}
+			if (pcpu != cpu)
+				atomic_store_explicit(&li->cpu, cpu, memory_order_relaxed);
 		}
 	}
 	if (li) {
@@ -1183,6 +1223,7 @@ static int sbp_cond_wait(const void *c, const void *m, uint64_t site, int rc_tim
 		atomic_store_explicit(&lm->owner, sbp_t.tid, memory_order_relaxed);
 		atomic_store_explicit(&lm->holder, sbp_t.tid, memory_order_relaxed);
 		atomic_store_explicit(&lm->aux, site, memory_order_relaxed);
+		atomic_store_explicit(&lm->cpu, (int32_t)sched_getcpu() + 1, memory_order_relaxed);
 	}
 	sbp_push(m, t_out, me, SBP_K_MUTEX);
 	return rc;

@@ -53,6 +53,7 @@
 #define SBP_FINDINGS 64  /* rule findings per slot: (rule, class, site a, site b) */
 #define SBP_EDGES 256    /* lock-order edges per slot: (class a, class b, site a, site b) */
 #define SBP_BLOCKERS 256 /* blocker pairs per slot: (class, kind, waiter site, holder site) */
+#define SBP_HANDOFFS 256 /* handoff pairs per slot: (class, kind, from CPU, to CPU) */
 
 /*
  * Every interposed entry point, in one list: F(id, name).  The order is the
@@ -172,6 +173,22 @@ typedef struct sbp_blocker {
 	uint64_t count, wait_ticks;
 } sbp_blocker_t;
 
+/*
+ * Owner changes between CPUs: an exclusive acquisition of a class on CPU
+ * `to` whose previous exclusive owner (another thread) acquired it on CPU
+ * `from`.  The reader classifies each pair by the machine's topology
+ * (harness/topo.h's distance classes, as run-bench's handoff pairs).
+ */
+typedef struct sbp_handoff {
+	uint64_t class_key; /* 0: free */
+	uint32_t kind;
+	int32_t from_cpu, to_cpu;
+	uint32_t pad;
+	uint64_t count;      /* owner changes */
+	uint64_t contended;  /* of them, the acquirer waited */
+	uint64_t wait_ticks; /* the contended ones' waits, summed */
+} sbp_handoff_t;
+
 /* How a class was named (the key's origin). */
 enum { SBP_O_INIT = 1, SBP_O_FIRST_USE = 2 };
 
@@ -223,11 +240,13 @@ typedef struct sbp_slot {
 	uint64_t edges_full;       /* order edges not recorded: table full */
 	uint64_t blockers_full;    /* blocker pairs not recorded: table full */
 	uint64_t limit_excused;    /* holds over the limit with the profiler's first touches inside */
-	uint8_t pad[SBP_PAGE - 72];
+	uint64_t handoffs_full;    /* handoff pairs not recorded: table full */
+	uint8_t pad[SBP_PAGE - 80];
 	sbp_entry_t entry[SBP_ENTRIES];
 	sbp_finding_t finding[SBP_FINDINGS];
 	sbp_edge_t edge[SBP_EDGES];
 	sbp_blocker_t blocker[SBP_BLOCKERS];
+	sbp_handoff_t handoff[SBP_HANDOFFS];
 } sbp_slot_t;
 
 /* The file's first page. */
@@ -260,7 +279,9 @@ typedef struct sbp_file {
 
 _Static_assert(sizeof(sbp_file_t) == SBP_PAGE, "the file header is one page");
 _Static_assert(sizeof(sbp_entry_t) == 128 + 2 * sizeof(sb_hist_t), "entry layout");
-_Static_assert(sizeof(sbp_finding_t) == 104 && sizeof(sbp_edge_t) == 56 && sizeof(sbp_blocker_t) == 48, "rule layout");
+_Static_assert(sizeof(sbp_finding_t) == 104 && sizeof(sbp_edge_t) == 56 && sizeof(sbp_blocker_t) == 48 &&
+		       sizeof(sbp_handoff_t) == 48,
+	       "rule layout");
 _Static_assert((SBP_ENTRIES & (SBP_ENTRIES - 1)) == 0, "SBP_ENTRIES is a power of two");
 
 #endif

@@ -101,6 +101,43 @@ v=$(q "$T/mixed" locks.csv "[(i(x['trylock_fail']), i(x['timeouts'])) for x in r
 [ "$v" = "[(7, 3)]" ]
 check "mixed: 7 trylock failures and 3 timeouts apart, not acquisitions" $? "$v"
 
+# Handoffs by distance class (handoffs.csv): per class, the owner changes of
+# locks.csv split by the topology distance between the previous owner's CPU
+# and the acquirer's; the parts add up to owner_changes, contended ones to
+# at most the contended acquisitions.  Pinned to one PU, every handoff is
+# "self" (a known answer); unpinned, only the topology's class names.
+# handoffs_ok DIR [ONLY_CLASS]
+handoffs_ok() {
+	python3 - "$1" "${2:-}" <<'PY'
+import csv, sys
+d, only = sys.argv[1], sys.argv[2]
+L = list(csv.DictReader(open(d + "/locks.csv")))
+H = list(csv.DictReader(open(d + "/handoffs.csv")))
+names = {"self", "smt", "l2", "l3", "numa", "package", "remote"}
+total = 0
+for r in L:
+    if r["kind"] not in ("mutex", "spin", "write"):
+        continue
+    mine = [h for h in H if (h["pid"], h["kind"], h["class"]) == (r["pid"], r["kind"], r["class"])]
+    s = sum(int(h["handoffs"]) for h in mine)
+    assert s == int(r["owner_changes"]), (r["class"], r["kind"], s, r["owner_changes"])
+    assert sum(int(h["contended"]) for h in mine) <= min(s, int(r["contended"])), (r["class"], mine)
+    for h in mine:
+        assert h["distance"] in (names if not only else {only}), (h["distance"], only)
+        assert (h["wait_mean_ns"] == "NA") == (h["contended"] == "0"), h
+    total += s
+assert total > 0, "no owner change at all"
+print(total)
+PY
+}
+v=$(handoffs_ok "$T/hot")
+check "hot: handoffs.csv adds up to owner_changes per class, distances are topology classes ($v handoffs)" $? "$v"
+v=$(handoffs_ok "$T/mixed")
+check "mixed: handoffs.csv adds up to owner_changes for the mutex, spin and write classes ($v handoffs)" $? "$v"
+run pin taskset -c 0 "$B/prof_hot" 20 300
+v=$(handoffs_ok "$T/pin" self)
+check "hot pinned to one PU (taskset -c 0): every handoff is 'self' ($v handoffs)" $? "$v"
+
 # _exit: no destructor, the figures still there, the status passed through.
 run exit "$B/prof_exit"
 [ $rc -eq 3 ]
