@@ -327,39 +327,8 @@ else
 fi
 
 # --- headless Chromium: every image loads, one row per configuration --------
-# The pages ship no script: the check is the test's.  imgcheck PAGE copies
-# PAGE into $T with a <base> at PAGE's folder (its relative image paths still
-# resolve) and imgcheck.js appended, and prints the DOM after the load
-# handlers ran, where the script wrote "IMG-CHECK images=N failed=M [the src
-# of each failed image]".
-cat >"$T/imgcheck.js" <<'JS'
-<script>
-window.addEventListener('load', function () {
-  var bad = [], imgs = document.getElementsByTagName('img');
-  for (var i = 0; i < imgs.length; i++)
-    if (!(imgs[i].complete && imgs[i].naturalWidth > 0)) bad.push(imgs[i].getAttribute('src'));
-  var m = document.createElement('p');
-  m.id = 'img-check';
-  m.textContent = 'IMG-CHECK images=' + imgs.length + ' failed=' + bad.length + (bad.length ? ' ' + bad.join(' ') : '');
-  document.body.appendChild(m);
-});
-</script>
-JS
-CHROME=$(command -v chromium || command -v chromium-browser || true)
-# dom FILE: the DOM after the page's load handlers ran
-dom() {
-	timeout 30 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
-		--disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chr.XXXX")" \
-		--dump-dom "file://$1" 2>/dev/null
-}
-nchk=0
-imgcheck() {
-	nchk=$((nchk + 1))
-	c=$T/imgcheck$nchk.html
-	sed "0,/<head>/s||<head><base href=\"file://$(cd "$(dirname "$1")" && pwd)/\">|" "$1" >"$c"
-	cat "$T/imgcheck.js" >>"$c"
-	dom "$c"
-}
+# shellcheck source=tests/lib/imgcheck.sh
+. "$ROOT/tests/lib/imgcheck.sh"
 n_script=$(cat "$T/r1/report.html" "$T/c2c/report.html" "$T/cmp/comparison.html" | grep -c '<script')
 check "report.html and comparison.html ship no script (the image check is the test's)" $([ "$n_script" = 0 ]; echo $?) "$n_script <script> tags"
 if [ -z "$CHROME" ]; then

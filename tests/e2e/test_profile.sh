@@ -138,6 +138,24 @@ run pin taskset -c 0 "$B/prof_hot" 20 300
 v=$(handoffs_ok "$T/pin" self)
 check "hot pinned to one PU (taskset -c 0): every handoff is 'self' ($v handoffs)" $? "$v"
 
+# report.html (plot/appreport.py): the hot lock in its table, the wait and
+# hold figures, loaded by a real browser; no script in the page.
+n_script=$(grep -c '<script' "$T/hot/report.html")
+grep -q "worker+0x[0-9a-f]* (hot.c:" "$T/hot/report.html"
+check "hot: report.html names the hot lock by its site and ships no script ($n_script)" $([ $? = 0 ] && [ "$n_script" = 0 ] && echo 0 || echo 1)
+# shellcheck source=tests/lib/imgcheck.sh
+. "$PWD/tests/lib/imgcheck.sh"
+if [ -z "$CHROME" ] || ! command -v gnuplot >/dev/null 2>&1; then
+	skip "report.html in headless Chromium" "chromium or gnuplot not installed (scripts/deps.sh --all installs them)"
+else
+	# the hold figure always; the wait figure when some acquisition waited
+	want=$(q "$T/hot" locks.csv "1 + any(f(x['wait_total_ns']) > 0 for x in r)")
+	imgcheck "$T/hot/report.html" >"$T/dom"
+	mark=$(imgmark "$T/dom")
+	check "Chromium: report.html's figures load ($mark; $want expected: hold, and wait when a lock was contended)" \
+		$(echo "$mark" | grep -q "images=$want failed=0\$"; echo $?) "marker: '$mark'; $(ls "$T/hot/plots")"
+fi
+
 # _exit: no destructor, the figures still there, the status passed through.
 run exit "$B/prof_exit"
 [ $rc -eq 3 ]

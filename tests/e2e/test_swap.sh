@@ -135,11 +135,13 @@ assert ("recommendation: keep pthread" in out) == (not better), out
 meta = json.load(open(d + "/meta.json"))
 assert meta["kind"] == "app-compare" and meta["locks"] == ["pthread", "mcs", "ticket"] and meta["runs"] == 3 and meta["figure"] == "wall_s"
 assert sorted(__import__("os").listdir(d + "/runs")) == sorted("%s-%d.log" % (l, k) for l in ("pthread", "mcs", "ticket") for k in (1, 2, 3))
+page = open(d + "/report.html").read()
+assert "<script" not in page and all(">%s<" % lk in page for lk in ("pthread", "mcs", "ticket")), "report.html"
 print("# " + out.replace("\n", "\n# ").rstrip("# "))
 PY
 rc2=$?
 grep "^# " "$T/py"
-check "--compare=pthread,mcs,ticket --runs=3: 9 runs in shuffled rounds, medians, ranges (75% coverage), ratios and verdicts as defined, the recommendation line, meta.json, one log per run" \
+check "--compare=pthread,mcs,ticket --runs=3: 9 runs in shuffled rounds, medians, ranges (75% coverage), ratios and verdicts as defined, the recommendation line, meta.json, one log per run, report.html with the table" \
 	$([ $rc -eq 0 ] && echo $rc2 || echo 1) "exit $rc: $(grep -v '^# ' "$T/py"; cat "$T/cmp.err" | tail -5)"
 
 # --metric: the figure from the program's output (higher is better).
