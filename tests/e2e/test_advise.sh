@@ -205,6 +205,68 @@ cp -r "$FIX/advise-mc" "$T/other"
 sed -i 's/"cpu_model": "Fixture CPU advise"/"cpu_model": "Another CPU"/' "$T/other/meta.json"
 refuse "folders of two machines" "results of another machine" --results="$FIX/advise-mc,$T/other" --threads=2
 
+# --calibrate's bad input: one line, exit 2, nothing run or written
+mkdir -p "$T/calbad"
+for args in "--threads=2" "--repeat=0" "--repeat=16" "--duration=5x" "--duration=0" "--out=$T/x.json"; do
+	SPINBENCH_RESULTS=$T/calbad "$ADV" --calibrate $args >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -s "$T/out" ] && [ -z "$(ls -A "$T/calbad")" ]; then
+		ok "--calibrate $args: exit 2, $(cat "$T/err")"
+	else nok "--calibrate $args: want exit 2, one line, nothing written" "exit $rc: $(cat "$T/err" "$T/out")"; fi
+done
+
+# --- calibration ----------------------------------------------------------------------
+# The plan, stated up front: the locks, 1, 2, 4, ... below the PU count, the
+# PU count and twice it, --c2c; its duration = locks x thread counts x reps x
+# (50ms + window + 100ms).  --dry-run runs nothing.
+mkdir -p "$T/caldry"
+SPINBENCH_RESULTS=$T/caldry "$ADV" --calibrate --dry-run >"$T/dry.txt" 2>"$T/dry.err"
+rc=$?
+python3 - "$T/dry.txt" <<'PY' >"$T/py" 2>&1
+import re, sys
+t = open(sys.argv[1]).read()
+locks = re.search(r"^locks: +(.*)$", t, re.M).group(1).split(", ")
+th = [int(x) for x in re.search(r"^threads: +([0-9, ]+)", t, re.M).group(1).split(", ")]
+pus = th[-2]
+assert th[-1] == 2 * pus and th[:-2] == [1 << k for k in range(len(th) - 2)] and (len(th) == 2 or th[-3] < pus), th
+secs = float(re.search(r"^duration: about ([0-9.]+) s ", t, re.M).group(1))
+want = len(locks) * len(th) * 6 * (0.05 + 0.2 + 0.1)
+assert abs(secs - want) <= 0.5, (secs, want)
+cmd = re.search(r"^command: +(.*)$", t, re.M).group(1)
+assert "--c2c" in cmd and "--repeat=6" in cmd and "--lock=" + ",".join(locks) in cmd and "--threads=" + ",".join(map(str, th)) in cmd, cmd
+assert {"ttas", "ticket", "mcs", "pthread-mutex"} <= set(locks), locks
+print("%d locks x %d thread counts: %.0f s" % (len(locks), len(th), secs))
+PY
+check "--calibrate --dry-run: the plan and its duration stated ($(cat "$T/py" | tail -1)), nothing run" \
+	$([ $rc = 0 ] && [ -z "$(ls -A "$T/caldry")" ] && grep -q " s$" "$T/py" && echo 0 || echo 1) "exit $rc: $(cat "$T/py" "$T/dry.err")"
+if [ "${SB_UNDER_QEMU_USER:-0}" = 1 ]; then
+	n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - --calibrate # skip under qemu-user (run-bench is the host's)"
+else
+	mkdir -p "$T/cal"
+	SPINBENCH_RESULTS=$T/cal "$ADV" --calibrate --duration=20ms --repeat=2 >"$T/cal.txt" 2>"$T/cal.err"
+	rc=$?
+	SPINBENCH_RESULTS=$T/cal "$ADV" --threads=2 --out="$T/calv.json" >"$T/calv.txt" 2>&1
+	rc2=$?
+	python3 - "$T/cal/latest" "$T/calv.json" "$ADV" <<'PY' >"$T/py" 2>&1
+import importlib.machinery, importlib.util, json, sys
+d, adv = sys.argv[1], json.load(open(sys.argv[2]))
+spec = importlib.util.spec_from_loader("advise_lock", importlib.machinery.SourceFileLoader("advise_lock", sys.argv[3]))
+al = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(al)
+cal = json.load(open(d + "/calibration.json"))
+assert cal["fingerprint"] == al.fingerprint_here(), (cal["fingerprint"], al.fingerprint_here())
+assert cal["threads"][-1] == 2 * cal["threads"][-2] and cal["repeat"] == 2, cal
+meta = json.load(open(d + "/meta.json"))
+assert al.fingerprint_of_meta(meta) == cal["fingerprint"], "the folder's own fingerprint is the calibration's"
+assert open(d + "/c2c.csv").readline(), "c2c.csv"
+provs = {c["throughput"]["provenance"] for c in adv["candidates"]}
+assert sorted(c["lock"] for c in adv["candidates"]) == sorted(cal["locks"]) and provs == {"measured"}, (provs, [c["lock"] for c in adv["candidates"]])
+print("stated %.1f s, took %.1f s" % (cal["stated_duration_s"], cal["actual_duration_s"]))
+PY
+	check "--calibrate --duration=20ms --repeat=2: a run-bench folder with c2c.csv and calibration.json (this machine's fingerprint; $(tail -1 "$T/py")), results/latest on it; advise-lock --threads=2 then finds every calibration lock measured" \
+		$([ $rc = 0 ] && [ $rc2 = 0 ] && grep -q "^stated" "$T/py" && echo 0 || echo 1) "exit $rc/$rc2: $(cat "$T/py" "$T/cal.err" | tail -8)"
+fi
+
 # --- a real run ----------------------------------------------------------------------
 "$BIN" --lock=ttas,ticket,mcs --threads=1,2 --duration=50ms --repeat=3 --no-plots --out="$T/real" --quiet \
 	>/dev/null 2>"$T/real.err"
