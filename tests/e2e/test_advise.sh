@@ -265,6 +265,51 @@ print("stated %.1f s, took %.1f s" % (cal["stated_duration_s"], cal["actual_dura
 PY
 	check "--calibrate --duration=20ms --repeat=2: a run-bench folder with c2c.csv and calibration.json (this machine's fingerprint; $(tail -1 "$T/py")), results/latest on it; advise-lock --threads=2 then finds every calibration lock measured" \
 		$([ $rc = 0 ] && [ $rc2 = 0 ] && grep -q "^stated" "$T/py" && echo 0 || echo 1) "exit $rc/$rc2: $(cat "$T/py" "$T/cal.err" | tail -8)"
+
+	# --- validation against fresh repetitions (docs/advisor.md, "Validation")
+	for args in "--repeat=1" "--bogus" "--results=$FIX/advise-mc"; do
+		SPINBENCH_RESULTS=$T/cal "$ADV" --validate $args >"$T/out" 2>"$T/err"
+		rc=$?
+		if [ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -s "$T/out" ] && ! ls "$T/cal" | grep -q validation; then
+			ok "--validate $args: exit 2, $(cat "$T/err")"
+		else nok "--validate $args: want exit 2, one line, nothing written" "exit $rc: $(cat "$T/err" "$T/out")"; fi
+	done
+	cp -r "$(readlink -f "$T/cal/latest")" "$T/othercal"
+	sed -i 's/"cpu_model": "[^"]*"/"cpu_model": "Another CPU"/' "$T/othercal/calibration.json"
+	"$ADV" --validate --results="$T/othercal" >"$T/out" 2>"$T/err"
+	check "--validate on another machine's calibration: exit 2, $(cat "$T/err")" \
+		$([ $? = 2 ] && grep -q "another machine's calibration" "$T/err" && echo 0 || echo 1)
+	SPINBENCH_RESULTS=$T/cal "$ADV" --validate --repeat=2 >"$T/val.txt" 2>"$T/val.err"
+	rc=$?
+	python3 - "$T/cal" "$ROOT" <<'PY' >"$T/py" 2>&1
+import csv, glob, json, os, sys
+base, root = sys.argv[1], sys.argv[2]
+vals = glob.glob(base + "/validation-*")
+assert len(vals) == 1 and not glob.glob(base + "/.validation-*"), os.listdir(base)
+d = vals[0]
+cal = json.load(open(os.path.realpath(base + "/latest") + "/calibration.json"))
+rows = list(csv.DictReader(open(d + "/validation.csv")))
+scores = {(r["subset"], r["method"]): r for r in csv.DictReader(open(d + "/scores.csv"))}
+th = sorted({int(r["threads"]) for r in rows})
+ct = cal["threads"]
+assert set(ct) <= set(th) and all(t in ct or any(a < t < b for a, b in zip(ct, ct[1:])) for t in th), (th, ct)
+assert len(rows) == 3 * len(th) and {r["fairness"] for r in rows} == {"none", "no-starvation", "fifo"}
+scored = [r for r in rows if int(r["admitted"]) > 0]
+s = scores[("all", "advice")]
+assert int(s["cases"]) == len(scored), (s, len(scored))
+assert abs(float(s["hit5"]) - sum(int(r["hit"]) for r in scored) / len(scored)) < 1e-3, s
+assert all(r["fairness_met"] == "1" for r in rows if r["fairness"] == "fifo"), "an unfair lock advised under fifo"
+for r in scored:
+    assert (r["hit"] == "1") == (r["advised"] in r["within5"].split()), r
+assert all(k in {m for _, m in scores} for k in ("pthread-mutex", "expert rule", "random (expected)")), scores.keys()
+fresh = json.load(open(d + "/fresh/meta.json"))
+calmeta = json.load(open(os.path.realpath(base + "/latest") + "/meta.json"))
+assert fresh["seed"] != calmeta["seed"], "the fresh run reuses the calibration's seed"
+assert "<script" not in open(d + "/validation.html").read()
+print("%d cases, advice hit@5%% %.0f%%" % (len(scored), 100 * float(s["hit5"])))
+PY
+	check "--validate --repeat=2: advice from the calibration, a fresh run with another seed, validation.csv per case, scores.csv (hit@5% = its cases' hits; baselines), never an unfair lock under fifo, validation.html ($(tail -1 "$T/py"))" \
+		$([ $rc = 0 ] && grep -q "cases, advice" "$T/py" && echo 0 || echo 1) "exit $rc: $(cat "$T/py" "$T/val.err" | tail -8)"
 fi
 
 # --- a real run ----------------------------------------------------------------------
