@@ -38,7 +38,7 @@
  * mod SB_MAX_NUMA_NODES.
  *
  * Layout:
- *	lock: the global ticket word on its own 128-byte line, then
+ *	lock: the global ticket lock on its own 128-byte line, then
  *	      SB_MAX_NUMA_NODES local MCS tails, each alone on its 128-byte line
  *	      (8 KiB + 128 bytes in all)
  *	node: one 128-byte line per thread
@@ -162,12 +162,10 @@ static inline bool sb_cohort_trylock(sb_cohort_t *l, sb_cohort_node_t *n)
 {
 	sb_cohort_local_t *loc = &l->local[n->numa];
 	sb_cohort_node_t *expected = NULL, *next;
-	uint32_t w;
 
 	if (atomic_load_explicit(&loc->tail, memory_order_relaxed))
 		return false;
-	w = atomic_load_explicit(&l->global.word, memory_order_relaxed);
-	if (sb_ticket_next(w) != sb_ticket_owner(w))
+	if (!sb_ticket_looks_free(&l->global))
 		return false;
 	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
 	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
