@@ -1,7 +1,8 @@
 """appreport.py - report.html of a profile-app result folder (issue 13): the
 program's hottest locks with their wait and hold percentiles, the wait and
 hold distributions of the top classes (gnuplot, plot/cdf.gp), the lock-rule
-findings, who delays whom, handoffs by distance, what --lock swapped; for a
+findings, who delays whom, contended call stacks, handoffs by distance, what
+--lock swapped; for a
 --compare folder, the comparison table and each lock's runs.
 
     write(folder, top=5) -> path of report.html
@@ -144,6 +145,16 @@ def _profile_body(folder, meta, top):
                           [[r.get("class_site") or r["class"], r.get("waiter_call_site") or r["waiter_site"],
                             r.get("holder_call_site") or r["holder_site"], r["count"], _ns(r["wait_total_ns"])]
                            for r in blockers[:10]], numeric={3, 4}))
+    stacks = sorted(_rows(folder, "stacks.csv"), key=lambda r: -(_num(r["wait_total_ns"]) or 0))
+    if stacks:
+        out.append("<h2>Where the waits come from</h2>")
+        out.append('<p class="note">Contended acquisitions by call stack: the lock call\'s site and the frames '
+                   'above it (a DWARF unwind taken before the waiter blocks), by total wait.</p>')
+        out.append(_table(["class", "call site", "caller", "its caller", "then", "contended", "wait total"],
+                          [[r.get("class_site") or r["class"], r.get("call_site") or r["site"],
+                            r.get("caller_1_site") or r["caller_1"], r.get("caller_2_site") or r["caller_2"],
+                            r.get("caller_3_site") or r["caller_3"], r["contended"], _ns(r["wait_total_ns"])]
+                           for r in stacks[:15]], numeric={5, 6}))
     handoffs = _rows(folder, "handoffs.csv")
     if handoffs:
         out.append("<h2>Handoffs by distance</h2>")

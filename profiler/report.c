@@ -119,7 +119,7 @@ static const char *role(const sbp_entry_t *e, double tp, uint64_t park_site)
 	"holds,wait_total_ns,wait_p50_ns,wait_p99_ns,wait_p999_ns,wait_max_ns,hold_total_ns,hold_p50_ns,hold_p99_ns," \
 	"hold_p999_ns,hold_max_ns,parked,parked_wait_ns,role"
 
-static void lock_row(FILE *f, const sbp_entry_t *e, uint64_t park_site)
+static void lock_row(FILE *f, const sbp_entry_t *e, uint64_t park_site, const char *tail)
 {
 	uint64_t np;
 	double tp;
@@ -132,7 +132,7 @@ static void lock_row(FILE *f, const sbp_entry_t *e, uint64_t park_site)
 		e->trylock_fail, e->timeouts, e->errors, e->relocks, e->hist[1].count);
 	pct(f, &e->hist[0]);
 	pct(f, &e->hist[1]);
-	fprintf(f, ",%" PRIu64 ",%.0f,%s\n", np, tp, role(e, tp, park_site));
+	fprintf(f, ",%" PRIu64 ",%.0f,%s%s\n", np, tp, role(e, tp, park_site), tail);
 }
 
 static void hist_rows(FILE *f, int pid, const sbp_entry_t *e, const char *site, int which, const char *name)
@@ -148,7 +148,7 @@ static void hist_rows(FILE *f, int pid, const sbp_entry_t *e, const char *site, 
 }
 
 typedef struct outs {
-	FILE *locks, *sites, *conds, *hists, *procs, *rules, *order, *blockers, *handoffs;
+	FILE *locks, *sites, *conds, *hists, *procs, *rules, *order, *blockers, *handoffs, *stacks;
 } outs_t;
 
 static sb_topo_t *topo; /* this machine's, for the handoffs' distance classes; NULL: unknown */
@@ -395,6 +395,46 @@ static void handoff_rows(int pid, const sbp_slot_t *const *sl, uint32_t used)
 	free(h);
 }
 
+static int cmp_stack(const void *a, const void *b)
+{
+	const sbp_stack_t *x = a, *y = b;
+#define CMP(f)            \
+	if (x->f != y->f) \
+		return x->f < y->f ? -1 : 1;
+	CMP(class_key) CMP(kind) CMP(site) CMP(callers[0]) CMP(callers[1]) CMP(callers[2]) return 0;
+#undef CMP
+}
+
+/* stacks.csv: contended acquisitions per (class, kind, site, the frames
+ * above the site), summed over the slots. */
+static void stack_rows(int pid, const sbp_slot_t *const *sl, uint32_t used)
+{
+	size_t n = 0;
+	sbp_stack_t *st = malloc((size_t)used * SBP_STACKS * sizeof *st + 1);
+	if (!st)
+		return;
+	for (uint32_t s = 0; s < used; s++)
+		for (int i = 0; i < SBP_STACKS; i++)
+			if (sl[s]->stack[i].class_key)
+				st[n++] = sl[s]->stack[i];
+	qsort(st, n, sizeof *st, cmp_stack);
+	for (size_t i = 0; i < n;) {
+		sbp_stack_t sum = st[i];
+		size_t j = i + 1;
+		for (; j < n && cmp_stack(&st[i], &st[j]) == 0; j++) {
+			sum.count += st[j].count;
+			sum.wait_ticks += st[j].wait_ticks;
+		}
+		fprintf(o.stacks,
+			"%d,%s,0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64
+			",%.0f\n",
+			pid, kind_name(sum.kind), kpc(sum.class_key), sum.site, sum.callers[0], sum.callers[1],
+			sum.callers[2], sum.count, ns(sum.wait_ticks));
+		i = j;
+	}
+	free(st);
+}
+
 /* The findings, order edges and blockers of the slots of one process. */
 static void rule_rows(int pid, const sbp_slot_t *const *sl, uint32_t used)
 {
@@ -552,6 +592,7 @@ static int one_file(const char *path, outs_t *dst)
 		hfull);
 	rule_rows(fh->pid, slots, used);
 	handoff_rows(fh->pid, slots, used);
+	stack_rows(fh->pid, slots, used);
 	free(slots);
 
 	qsort(v, n, sizeof *v, cmp_site);
@@ -596,7 +637,15 @@ static int one_file(const char *path, outs_t *dst)
 			} else {
 				fprintf(dst->sites, "%d,%s,0x%" PRIx64 ",%s,%s", fh->pid, kind_name(e->kind),
 					e->class_pc, e->origin == SBP_O_INIT ? "init" : "first-use", sitepc);
-				lock_row(dst->sites, e, sb_hist_percentile(&e->hist[1], 50));
+				/* the first frames above the site that any thread saw */
+				uint64_t c0 = 0, c1 = 0;
+				for (size_t m = j; m < k && !c0; m++) {
+					c0 = v[m]->first_callers[0];
+					c1 = v[m]->first_callers[1];
+				}
+				char tail[64];
+				snprintf(tail, sizeof tail, ",0x%" PRIx64 ",0x%" PRIx64, c0, c1);
+				lock_row(dst->sites, e, sb_hist_percentile(&e->hist[1], 50), tail);
 			}
 			j = k;
 		}
@@ -604,7 +653,7 @@ static int one_file(const char *path, outs_t *dst)
 		if (e->kind != SBP_K_COND) {
 			fprintf(dst->locks, "%d,%s,0x%" PRIx64 ",%s,%" PRIu64, fh->pid, kind_name(e->kind), e->class_pc,
 				e->origin == SBP_O_INIT ? "init" : "first-use", cls->sites);
-			lock_row(dst->locks, e, park_site);
+			lock_row(dst->locks, e, park_site, "");
 			hist_rows(dst->hists, fh->pid, e, "*", 0, "wait");
 			hist_rows(dst->hists, fh->pid, e, "*", 1, "hold");
 		}
@@ -642,7 +691,7 @@ int main(int argc, char **argv)
 	park_ticks = sb_ns_to_ticks(argc > 3 ? atof(argv[3]) : 1e6);
 
 	o.locks = csv(argv[2], "locks.csv", "pid,kind,class,origin,sites," LOCK_HEAD);
-	o.sites = csv(argv[2], "sites.csv", "pid,kind,class,origin,site," LOCK_HEAD);
+	o.sites = csv(argv[2], "sites.csv", "pid,kind,class,origin,site," LOCK_HEAD ",caller_1,caller_2");
 	o.conds = csv(argv[2], "conds.csv",
 		      "pid,class,origin,site,waits,timeouts,unsplit,signals,broadcasts,signal_wait_total_ns,"
 		      "signal_wait_p50_ns,signal_wait_p99_ns,signal_wait_p999_ns,signal_wait_max_ns,reacquire_total_ns,"
@@ -661,9 +710,10 @@ int main(int argc, char **argv)
 			 "pid,kind,class,waiter_site,holder_site,holder_tid,count,wait_total_ns");
 	o.handoffs = csv(argv[2], "handoffs.csv",
 			 "pid,kind,class,distance,handoffs,contended,wait_total_ns,wait_mean_ns");
+	o.stacks = csv(argv[2], "stacks.csv", "pid,kind,class,site,caller_1,caller_2,caller_3,contended,wait_total_ns");
 	topo = sb_topo_load(NULL, NULL, 0);
 	if (!o.locks || !o.sites || !o.conds || !o.hists || !o.procs || !o.rules || !o.order || !o.blockers ||
-	    !o.handoffs) {
+	    !o.handoffs || !o.stacks) {
 		fprintf(stderr, "sbprof-report: cannot write to %s\n", argv[2]);
 		return 1;
 	}
@@ -685,7 +735,7 @@ int main(int argc, char **argv)
 	if (d)
 		closedir(d);
 	if (fclose(o.locks) | fclose(o.sites) | fclose(o.conds) | fclose(o.hists) | fclose(o.procs) | fclose(o.rules) |
-	    fclose(o.order) | fclose(o.blockers) | fclose(o.handoffs)) {
+	    fclose(o.order) | fclose(o.blockers) | fclose(o.handoffs) | fclose(o.stacks)) {
 		fprintf(stderr, "sbprof-report: cannot write to %s\n", argv[2]);
 		return 1;
 	}

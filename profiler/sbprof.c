@@ -64,6 +64,7 @@
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #include "clock.h"
 #include "sbprof.h"
@@ -342,6 +343,47 @@ static void sbp_forget(const void *obj)
 
 /* ---- the thread's table ----------------------------------------------- */
 
+/*
+ * The return addresses of the SBP_CALLERS frames above call site `site`
+ * (the return address of the interposed call) into out[]; zeros where the
+ * stack ends or the site's frame is not found within 12 frames.  A DWARF
+ * unwind (libgcc's _Unwind_Backtrace: it needs no frame pointers), so
+ * it is taken only off the fast path: on contended acquisitions, before
+ * the waiter blocks, and on a site's first acquisition by a thread.  The
+ * unwinder may take a lock of its own (libgcc's, through our wrappers):
+ * the thread records nothing while it unwinds.
+ */
+struct sbp_bt {
+	uint64_t site, *out;
+	int found, n, frames;
+};
+
+static _Unwind_Reason_Code sbp_bt_frame(struct _Unwind_Context *ctx, void *arg)
+{
+	struct sbp_bt *b = arg;
+	uint64_t ip = (uint64_t)_Unwind_GetIP(ctx);
+	if (++b->frames > 12 + SBP_CALLERS || ip == 0)
+		return _URC_END_OF_STACK;
+	if (!b->found) {
+		b->found = ip == b->site;
+		return _URC_NO_REASON;
+	}
+	b->out[b->n++] = ip;
+	return b->n == SBP_CALLERS ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+static __attribute__((noinline)) void sbp_callers(uint64_t site, uint64_t out[SBP_CALLERS])
+{
+	struct sbp_bt b = {site, out, 0, 0, 0};
+	memset(out, 0, SBP_CALLERS * sizeof *out);
+	int st = sbp_t.state;
+	sbp_t.state = T_OFF;
+	_Unwind_Backtrace(sbp_bt_frame, &b);
+	sbp_t.state = st;
+	if (!b.found)
+		memset(out, 0, SBP_CALLERS * sizeof *out);
+}
+
 /* The entry for (class, site, kind) in this thread's slot; NULL when full. */
 static sbp_entry_t *sbp_entry(uint64_t ckey, uint64_t site, uint32_t kind)
 {
@@ -355,6 +397,10 @@ static sbp_entry_t *sbp_entry(uint64_t ckey, uint64_t site, uint32_t kind)
 		if (SBP_LIKELY(e->class_pc == pc && e->site_pc == site && e->kind == kind && e->origin == origin))
 			return e;
 		if (e->class_pc == 0) {
+			uint64_t up[SBP_CALLERS];
+			sbp_callers(site, up);
+			e->first_callers[0] = up[0];
+			e->first_callers[1] = up[1];
 			e->site_pc = site;
 			e->kind = kind;
 			e->origin = origin;
@@ -459,7 +505,35 @@ static void sbp_edge(const sbp_held_t *top, uint64_t kb, uint64_t site_b, uint32
 typedef struct sbp_who {
 	uint64_t site;
 	int32_t tid;
+	uint64_t callers[SBP_CALLERS]; /* the waiter's frames above its call site */
 } sbp_who_t;
+
+/* A contended acquisition's stack and wait: (class, kind, site, callers). */
+static void sbp_stack(uint64_t ckey, uint32_t kind, uint64_t site, const uint64_t *callers, uint64_t wait)
+{
+	sbp_slot_t *s = sbp_t.slot;
+	uint64_t h = sbp_mix(ckey ^ site * UINT64_C(0x9e3779b97f4a7c15) ^ callers[0] * 31 ^ callers[1] * 17 ^ kind);
+	for (unsigned i = 0; i < SBP_STACKS; i++) {
+		sbp_stack_t *x = &s->stack[(h + i) & (SBP_STACKS - 1)];
+		if (x->class_key == ckey && x->site == site && x->kind == kind &&
+		    !memcmp(x->callers, callers, sizeof x->callers)) {
+			x->count++;
+			x->wait_ticks += wait;
+			return;
+		}
+		if (x->class_key == 0) {
+			x->site = site;
+			memcpy(x->callers, callers, sizeof x->callers);
+			x->kind = kind;
+			x->count = 1;
+			x->wait_ticks = wait;
+			x->class_key = ckey;
+			sbp_t.fresh++;
+			return;
+		}
+	}
+	s->stacks_full++;
+}
 
 /* A contended acquisition's wait, charged to (class, kind, waiter site, holder site). */
 static void sbp_blocker(uint64_t ckey, uint32_t kind, uint64_t site, const sbp_who_t *who, uint64_t wait)
@@ -744,8 +818,10 @@ static void sbp_acquired(const void *lock, uint32_t kind, uint64_t site, int how
 		if (how == SBP_A_CONTENDED) {
 			e->contended++;
 			sb_hist_add(&e->hist[0], t1 - t0);
-			if (who)
+			if (who) {
 				sbp_blocker(ck, kind, site, who, t1 - t0);
+				sbp_stack(ck, kind, site, who->callers, t1 - t0);
+			}
 		}
 		if (kind != SBP_K_READ && li) {
 			/* relaxed, all: advisory words, each read on its own.  The
@@ -796,6 +872,7 @@ static __attribute__((noinline)) void sbp_contended(const void *lock, uint32_t k
 	}
 	who->site = li ? atomic_load_explicit(&li->aux, memory_order_relaxed) : 0;
 	who->tid = li ? atomic_load_explicit(&li->holder, memory_order_relaxed) : 0;
+	sbp_callers(site, who->callers);
 }
 
 /* A call that did not acquire: trylock failure, timeout or error. */

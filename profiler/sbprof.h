@@ -54,6 +54,8 @@
 #define SBP_EDGES 256    /* lock-order edges per slot: (class a, class b, site a, site b) */
 #define SBP_BLOCKERS 256 /* blocker pairs per slot: (class, kind, waiter site, holder site) */
 #define SBP_HANDOFFS 256 /* handoff pairs per slot: (class, kind, from CPU, to CPU) */
+#define SBP_STACKS 256   /* contended call stacks per slot: (class, kind, site, 3 callers) */
+#define SBP_CALLERS 3    /* frames kept above a call site */
 
 /*
  * Every interposed entry point, in one list: F(id, name).  The order is the
@@ -189,6 +191,22 @@ typedef struct sbp_handoff {
 	uint64_t wait_ticks; /* the contended ones' waits, summed */
 } sbp_handoff_t;
 
+/*
+ * A contended call stack: the call site of the lock call and the return
+ * addresses of the SBP_CALLERS frames above it (a DWARF unwind, taken
+ * before the waiter blocks; 0: the stack ended or could not be unwound).
+ * Per (class, kind, site, callers): contended acquisitions and their waits.
+ */
+typedef struct sbp_stack {
+	uint64_t class_key; /* 0: free */
+	uint64_t site;
+	uint64_t callers[SBP_CALLERS];
+	uint32_t kind;
+	uint32_t pad;
+	uint64_t count;
+	uint64_t wait_ticks;
+} sbp_stack_t;
+
 /* How a class was named (the key's origin). */
 enum { SBP_O_INIT = 1, SBP_O_FIRST_USE = 2 };
 
@@ -210,20 +228,20 @@ enum { SBP_O_INIT = 1, SBP_O_FIRST_USE = 2 };
 typedef struct sbp_entry {
 	uint64_t class_pc; /* 0: free entry */
 	uint64_t site_pc;
-	uint32_t kind;          /* SBP_K_* */
-	uint32_t origin;        /* SBP_O_* of the class */
-	uint64_t acquisitions;  /* successful lock calls (trylock included) */
-	uint64_t contended;     /* of them, the first attempt found the lock held */
-	uint64_t owner_changes; /* exclusive acquisitions after another thread's */
-	uint64_t trylock_fail;  /* trylock calls that did not acquire */
-	uint64_t timeouts;      /* timed / clock calls that ran out (no acquisition) */
-	uint64_t errors;        /* other failures (EDEADLK, EINVAL, EAGAIN ...) */
-	uint64_t relocks;       /* the mutex taken back by a condvar wait at this site */
-	uint64_t cond_waits;    /* COND: wait calls returned */
-	uint64_t cond_unsplit;  /* COND: of them, no signal seen inside the wait */
-	uint64_t signals;       /* COND: pthread_cond_signal / cnd_signal calls */
-	uint64_t broadcasts;    /* COND: broadcast calls */
-	uint64_t reserved[2];
+	uint32_t kind;             /* SBP_K_* */
+	uint32_t origin;           /* SBP_O_* of the class */
+	uint64_t acquisitions;     /* successful lock calls (trylock included) */
+	uint64_t contended;        /* of them, the first attempt found the lock held */
+	uint64_t owner_changes;    /* exclusive acquisitions after another thread's */
+	uint64_t trylock_fail;     /* trylock calls that did not acquire */
+	uint64_t timeouts;         /* timed / clock calls that ran out (no acquisition) */
+	uint64_t errors;           /* other failures (EDEADLK, EINVAL, EAGAIN ...) */
+	uint64_t relocks;          /* the mutex taken back by a condvar wait at this site */
+	uint64_t cond_waits;       /* COND: wait calls returned */
+	uint64_t cond_unsplit;     /* COND: of them, no signal seen inside the wait */
+	uint64_t signals;          /* COND: pthread_cond_signal / cnd_signal calls */
+	uint64_t broadcasts;       /* COND: broadcast calls */
+	uint64_t first_callers[2]; /* the 2 frames above the site at its first acquisition here (0: none) */
 	sb_hist_t hist[2];
 } sbp_entry_t;
 
@@ -241,12 +259,14 @@ typedef struct sbp_slot {
 	uint64_t blockers_full;    /* blocker pairs not recorded: table full */
 	uint64_t limit_excused;    /* holds over the limit with the profiler's first touches inside */
 	uint64_t handoffs_full;    /* handoff pairs not recorded: table full */
-	uint8_t pad[SBP_PAGE - 80];
+	uint64_t stacks_full;      /* contended stacks not recorded: table full */
+	uint8_t pad[SBP_PAGE - 88];
 	sbp_entry_t entry[SBP_ENTRIES];
 	sbp_finding_t finding[SBP_FINDINGS];
 	sbp_edge_t edge[SBP_EDGES];
 	sbp_blocker_t blocker[SBP_BLOCKERS];
 	sbp_handoff_t handoff[SBP_HANDOFFS];
+	sbp_stack_t stack[SBP_STACKS];
 } sbp_slot_t;
 
 /* The file's first page. */
@@ -280,7 +300,7 @@ typedef struct sbp_file {
 _Static_assert(sizeof(sbp_file_t) == SBP_PAGE, "the file header is one page");
 _Static_assert(sizeof(sbp_entry_t) == 128 + 2 * sizeof(sb_hist_t), "entry layout");
 _Static_assert(sizeof(sbp_finding_t) == 104 && sizeof(sbp_edge_t) == 56 && sizeof(sbp_blocker_t) == 48 &&
-		       sizeof(sbp_handoff_t) == 48,
+		       sizeof(sbp_handoff_t) == 48 && sizeof(sbp_stack_t) == 64,
 	       "rule layout");
 _Static_assert((SBP_ENTRIES & (SBP_ENTRIES - 1)) == 0, "SBP_ENTRIES is a power of two");
 

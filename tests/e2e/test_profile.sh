@@ -138,6 +138,30 @@ run pin taskset -c 0 "$B/prof_hot" 20 300
 v=$(handoffs_ok "$T/pin" self)
 check "hot pinned to one PU (taskset -c 0): every handoff is 'self' ($v handoffs)" $? "$v"
 
+# Call stacks (stacks.csv): one wrapper, take(), called from path_a and
+# path_b: the contended acquisitions split by the frames above the call
+# site (a DWARF unwind), adding up to the class's contended count; sites.csv
+# names take()'s first caller.  Under --lock=ticket, so that nearly every
+# acquisition waits (glibc's mutex lets its holder barge back in).
+PA_OPTS=--lock=ticket run stk "$B/prof_stack" 1000
+python3 - "$T/stk" <<'PY' >"$T/py" 2>&1
+import csv, sys
+d = sys.argv[1]
+L = [r for r in csv.DictReader(open(d + "/locks.csv")) if r["class_site"].startswith("take+")]
+S = [r for r in csv.DictReader(open(d + "/stacks.csv")) if r["class_site"].startswith("take+")]
+assert len(L) == 1 and int(L[0]["contended"]) >= 2, L
+assert sum(int(r["contended"]) for r in S) == int(L[0]["contended"]), (sum(int(r["contended"]) for r in S), L[0]["contended"])
+assert all(r["call_site"].startswith("take+") for r in S), [r["call_site"] for r in S]
+callers = {r["caller_1_site"].split("+")[0] for r in S}
+assert callers == {"path_a", "path_b"}, callers
+assert {r["caller_2_site"].split("+")[0] for r in S} == {"run_a", "run_b"}, S
+sites = [r for r in csv.DictReader(open(d + "/sites.csv")) if r["call_site"].startswith("take+")]
+assert len(sites) == 1 and sites[0]["caller_1_site"].split("+")[0] in ("path_a", "path_b"), sites
+print(" ".join("%s %s" % (r["caller_1_site"].split(" ")[0], r["contended"]) for r in S))
+PY
+check "stacks: take()'s contended acquisitions split by caller ($(tail -1 "$T/py")), adding up to the class's contended count; sites.csv names take()'s first caller" \
+	$([ $rc = 0 ] && grep -q "path_" "$T/py" && echo 0 || echo 1) "exit $rc: $(cat "$T/py" "$T/stk.err" | tail -5)"
+
 # report.html (plot/appreport.py): the hot lock in its table, the wait and
 # hold figures, loaded by a real browser; no script in the page.
 n_script=$(grep -c '<script' "$T/hot/report.html")
@@ -396,6 +420,18 @@ PY
 		[ $res -eq 0 ] && break
 	done
 	check "cache_bench: the port::Mutex class is the top lock, its contended share 3x+ lower with 64 shards" $res
+	# every RocksDB mutex is one class (port::Mutex's constructor) and one call
+	# site (port::Mutex::Lock): the frames above the site say which cache
+	# operation waits
+	python3 - "$T/cb0" <<'PY' >"$T/py" 2>&1
+import csv, sys
+S = [r for r in csv.DictReader(open(sys.argv[1] + "/stacks.csv")) if "port::Mutex" in r["class_site"]]
+S.sort(key=lambda r: -float(r["wait_total_ns"]))
+assert S and "port::Mutex::Lock" in S[0]["call_site"], [r["call_site"] for r in S[:3]]
+assert "LRUCacheShard::" in S[0]["caller_1_site"], S[0]["caller_1_site"]
+print(S[0]["caller_1_site"].split("(")[0])
+PY
+	check "cache_bench: the top contended stack is port::Mutex::Lock called from $(tail -1 "$T/py")" $? "$(cat "$T/py")"
 else
 	skip "cache_bench" "rocksdb-tools not installed (scripts/deps.sh --all)"
 fi
