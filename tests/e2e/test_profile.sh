@@ -338,6 +338,31 @@ v=$(q "$T/rhold2" rules.csv "sum(i(x['count']) for x in r if x['rule'] == 'hold-
 [ "$v" -le 2 ] && grep -q '"hold_limit_ns": 200000' "$T/rhold2/meta.json"
 check "hold-limit: --hold-limit=200us lets 100 us holds pass ($v reported)" $?
 
+# summary.csv: every rule's findings and count as rules.csv sums them (and
+# meta.json says), the lock totals as locks.csv sums them; on every mode run above.
+for d in rclean rinv rown rexit rdes rord rhold; do
+	python3 - "$T/$d" <<'PY' >"$T/py" 2>&1 || echo "$d: $(cat "$T/py")"
+import csv, json, sys
+d = sys.argv[1]
+s = list(csv.DictReader(open(d + "/summary.csv")))
+assert len(s) == 1, s
+s = s[0]
+rules = list(csv.DictReader(open(d + "/rules.csv")))
+meta = json.load(open(d + "/meta.json"))["rules"]
+for rule, m in meta.items():
+    k = rule.replace("-", "_")
+    mine = [r for r in rules if r["rule"] == rule]
+    assert int(s[k + "_findings"]) == len(mine) == m["findings"], (rule, s[k + "_findings"], len(mine))
+    assert int(s[k + "_count"]) == sum(int(r["count"]) for r in mine) == m["count"], (rule, s[k + "_count"])
+L = list(csv.DictReader(open(d + "/locks.csv")))
+for c in ("acquisitions", "contended", "owner_changes", "trylock_fail", "timeouts"):
+    assert int(s[c]) == sum(int(r[c]) for r in L), c
+assert int(s["lock_classes"]) == len(L) and int(s["exit_status"]) == json.load(open(d + "/meta.json"))["exit_status"]
+PY
+done >"$T/sumchk" 2>&1
+check "summary.csv of each rule run: rule findings and counts = rules.csv's sums = meta.json's, lock totals = locks.csv's" \
+	$([ -s "$T/sumchk" ] && echo 1 || echo 0) "$(cat "$T/sumchk")"
+
 # Blocker attribution: wait_behind waits 3 times for hold_long's 20 ms hold.
 run rblk "$B/prof_rules" blockers
 v=$(q "$T/rblk" blockers.csv "[(x['waiter_call_site'].split('+')[0], x['holder_call_site'].split('+')[0], i(x['count']), f(x['wait_total_ns']) > 3 * 15e6) for x in r]")
