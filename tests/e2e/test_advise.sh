@@ -13,6 +13,7 @@
 set -u
 B=${1:-${B:-build}}
 BIN=$B/spinbench
+ABSBIN=$(cd "$(dirname "$BIN")" && pwd)/spinbench # what advise-lock runs its sweeps with (SPINBENCH_BIN)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FIX=$ROOT/tests/fixtures
 ADV=$ROOT/advise-lock
@@ -243,7 +244,7 @@ if [ "${SB_UNDER_QEMU_USER:-0}" = 1 ]; then
 	n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - --calibrate # skip under qemu-user (run-bench is the host's)"
 else
 	mkdir -p "$T/cal"
-	SPINBENCH_RESULTS=$T/cal "$ADV" --calibrate --duration=20ms --repeat=2 >"$T/cal.txt" 2>"$T/cal.err"
+	SPINBENCH_BIN=$ABSBIN SPINBENCH_RESULTS=$T/cal "$ADV" --calibrate --duration=20ms --repeat=2 >"$T/cal.txt" 2>"$T/cal.err"
 	rc=$?
 	SPINBENCH_RESULTS=$T/cal "$ADV" --threads=2 --out="$T/calv.json" >"$T/calv.txt" 2>&1
 	rc2=$?
@@ -279,7 +280,7 @@ PY
 	"$ADV" --validate --results="$T/othercal" >"$T/out" 2>"$T/err"
 	check "--validate on another machine's calibration: exit 2, $(cat "$T/err")" \
 		$([ $? = 2 ] && grep -q "another machine's calibration" "$T/err" && echo 0 || echo 1)
-	SPINBENCH_RESULTS=$T/cal "$ADV" --validate --repeat=2 >"$T/val.txt" 2>"$T/val.err"
+	SPINBENCH_BIN=$ABSBIN SPINBENCH_RESULTS=$T/cal "$ADV" --validate --repeat=2 >"$T/val.txt" 2>"$T/val.err"
 	rc=$?
 	python3 - "$T/cal" "$ROOT" <<'PY' >"$T/py" 2>&1
 import csv, glob, json, os, sys
