@@ -11,6 +11,7 @@
 #include <time.h>
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t go; /* both paths start together (glibc's barrier takes no pthread mutex) */
 static volatile long counter;
 static long iters = 300;
 
@@ -48,6 +49,7 @@ __attribute__((noinline)) static void path_b(void)
 static void *run_a(void *arg)
 {
 	(void)arg;
+	pthread_barrier_wait(&go);
 	path_a();
 	return NULL;
 }
@@ -55,6 +57,7 @@ static void *run_a(void *arg)
 static void *run_b(void *arg)
 {
 	(void)arg;
+	pthread_barrier_wait(&go);
 	path_b();
 	return NULL;
 }
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		iters = atol(argv[1]);
 	pthread_t t[2];
+	pthread_barrier_init(&go, NULL, 2);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, i % 2 ? run_b : run_a, NULL);
 	for (int i = 0; i < 2; i++)
