@@ -9,8 +9,11 @@
 # study.html, and the study against one run of the whole plan,
 # configuration for configuration (same configurations, the same seed, each
 # part's repetitions in the whole run's order).  Bad input: one line, exit
-# 2, nothing submitted.  Needs root: it installs Debian's slurmctld, slurmd,
-# slurm-client and munge when missing, and starts and always stops (trap)
+# 2, nothing submitted.  Accounting is real (slurmdbd on MariaDB,
+# SLURM_LOCAL_ACCOUNTING=1): the account and QoS passed through are the
+# ones Slurm applies, and a QoS it does not know is refused by sbatch.
+# Needs root: it installs Debian's slurmctld, slurmd, slurm-client, munge,
+# slurmdbd and mariadb-server when missing, and starts and always stops (trap)
 # the daemons; otherwise one skip line says why (a failure instead with
 # SPINBENCH_FLEET_REQUIRED=1, for CI).  Prints ok/not ok lines and
 # closes with "N passed, N failed, N skipped".  Usage: tests/e2e/test_fleet.sh [BUILD_DIR]
@@ -25,7 +28,10 @@ check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
 done_() { echo "$pass passed, $failn failed, $skipn skipped"; [ "$failn" = 0 ]; exit $?; }
 
 PATH=$PATH:/usr/sbin:/sbin
-have() { command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged; }
+have() {
+	command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged && command -v slurmdbd &&
+		command -v mariadbd
+}
 # SPINBENCH_FLEET_REQUIRED=1 (CI): not being able to run is a failure, not a skip
 if [ "$(id -u)" != 0 ]; then
 	if [ "${SPINBENCH_FLEET_REQUIRED:-0}" = 1 ]; then
@@ -38,17 +44,17 @@ fi
 if ! have >/dev/null 2>&1; then
 	# the daemons and clients alone: the slurm-wlm metapackage also brings
 	# librocm-smi64, whose PAPI component writes to stderr at PAPI's start
-	echo "# installing slurmctld slurmd slurm-client munge (apt-get)"
+	echo "# installing slurmctld slurmd slurm-client munge slurmdbd mariadb-server (apt-get)"
 	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		slurmctld slurmd slurm-client munge; } >/tmp/spinbench-slurm-apt.log 2>&1
+		slurmctld slurmd slurm-client munge slurmdbd mariadb-server; } >/tmp/spinbench-slurm-apt.log 2>&1
 	if ! have >/dev/null 2>&1; then
-		nok "install slurmctld slurmd slurm-client munge" "$(tail -3 /tmp/spinbench-slurm-apt.log)"
+		nok "install slurmctld slurmd slurm-client munge slurmdbd mariadb-server" "$(tail -3 /tmp/spinbench-slurm-apt.log)"
 		done_
 	fi
 fi
 
 T=$(mktemp -d)
-export SLURM_LOCAL_DIR=$T/slurm SLURM_CONF=$T/slurm/slurm.conf
+export SLURM_LOCAL_DIR=$T/slurm SLURM_CONF=$T/slurm/slurm.conf SLURM_LOCAL_ACCOUNTING=1
 trap '"$ROOT/scripts/slurm-local.sh" stop >/dev/null 2>&1; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 t0=$(date +%s)
@@ -83,10 +89,13 @@ bad "no node feature 'nofeat' in this cluster" --constraint=typea,nofeat -- $PLA
 bad "run-bench rejects the options: run-bench: --lock" --partitions=typea -- $PLAN --lock=bogus
 bad "--split: 5 parts for a plan of 4 configurations" --partitions=typea --split=5 -- $PLAN
 bad "run-bench option --out: the study sets it itself" --partitions=typea -- $PLAN --out=/tmp/x
+bad "--qos: no QoS 'nosuchqos' in this cluster's accounting (sacctmgr knows: fleetqos, normal)" --partitions=typea --qos=nosuchqos -- $PLAN
+bad "--account: no account 'nosuchacct' in this cluster's accounting" --partitions=typea --account=nosuchacct -- $PLAN
 
 # --- a study with a part made to fail ------------------------------------------------
 t1=$(date +%s)
 SPINBENCH_FLEET_INJECT=typeb:2:--threads=0 "$FLEET" --partitions=typea,typeb --split=2 --name=ok --time=5 --account=lockstudy \
+	--qos=fleetqos \
 	--poll=0.5 -- $PLAN >"$T/out1" 2>"$T/err1"
 rc=$?
 S=$(ls -d "$SPINBENCH_RESULTS"/study-ok-* 2>/dev/null | head -1)
@@ -107,10 +116,10 @@ check "study.html names the failed part with its Slurm state and log" \
 	$(grep -q 'id="failed"' "$S/study.html" && grep -q "FAILED (exit 2:0)" "$S/study.html" && grep -q 'href="typea/report.html"' "$S/study.html"; echo $?)
 jid=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["jobs"]["typea"][0]["job"])' "$S/study.json")
 scontrol -o show job "$jid" >"$T/job"
-check "the jobs take their node whole (--exclusive) with the time limit and account passed through (--time=5 --account=lockstudy)" \
+check "the jobs take their node whole (--exclusive) with the time limit, account and QoS passed through and applied by Slurm (--time=5 --account=lockstudy --qos=fleetqos)" \
 	$(grep -q "OverSubscribe=NO" "$T/job" && grep -q "TimeLimit=00:05:00" "$T/job" && grep -q "Partition=typea" "$T/job" &&
-		grep -q "Account=lockstudy" "$T/job"; echo $?) \
-	"$(tr ' ' '\n' <"$T/job" | grep -E 'OverSubscribe|TimeLimit|Partition|Account')"
+		grep -q "Account=lockstudy" "$T/job" && grep -q "QOS=fleetqos" "$T/job"; echo $?) \
+	"$(tr ' ' '\n' <"$T/job" | grep -E 'OverSubscribe|TimeLimit|Partition|Account|QOS')"
 # machine types by node feature: one job per feature, each asking for it (submitted, then cancelled)
 "$FLEET" --constraint=typea,typeb --name=feat --no-wait -- $PLAN >"$T/outf" 2>"$T/errf"
 rc=$?
@@ -197,7 +206,7 @@ fi
 "$ROOT/scripts/slurm-local.sh" stop >/dev/null 2>&1
 left=""
 # a process still running (a zombie waiting for its reaper has no command line)
-for p in $pids; do [ -n "$(tr -d '\0' <"/proc/$p/cmdline" 2>/dev/null)" ] && left="$left $p"; done
+for p in $pids; do [ -n "$({ tr -d '\0' <"/proc/$p/cmdline"; } 2>/dev/null)" ] && left="$left $p"; done
 check "slurm-local.sh stop: the daemons it started ($pids) are gone" $([ -z "$left" ]; echo $?) "left:$left"
 echo "# wall time $(($(date +%s) - t0))s"
 done_
