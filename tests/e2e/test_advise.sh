@@ -179,6 +179,98 @@ check "the printed text is the rendering of advice.json (same content)" $?
 ls -a "$T" | grep -q '\.tmp$'
 check "--out written atomically (no temporary file left)" $([ $? != 0 ]; echo $?)
 
+# --- honesty checks that need no big machine (issue 15) ---------------------------
+# metamorphic: every time figure scaled by s (latencies x s, throughputs / s)
+# is the same machine at another clock: the regime, the advice, its set and
+# the candidates' ranking must not change (at 1, 2, 8 and 16 threads).
+# synthetic ground truth: two locks at 2 threads with a known gap and known
+# interval half-width; the advice is "confident" exactly when they are
+# separable (gap over 5% and intervals disjoint), and otherwise names both.
+python3 - "$FIX/advise-mc" "$T" "$ADV" <<'PY' >"$T/meta.out" 2>&1
+import csv, json, os, shutil, subprocess, sys
+fix, tmp, adv = sys.argv[1:]
+
+def rewrite(src, dst, fn):
+    os.makedirs(dst, exist_ok=True)
+    shutil.copy(os.path.join(src, "meta.json"), dst)
+    for name in ("configs.csv", "summary.csv"):
+        rows = list(csv.DictReader(open(os.path.join(src, name))))
+        cols = list(rows[0].keys())
+        for r in rows:
+            fn(name, r)
+        with open(os.path.join(dst, name), "w", newline="") as f:
+            w = csv.DictWriter(f, cols)
+            w.writeheader()
+            w.writerows(rows)
+
+def advise(folder, t, extra=()):
+    out = os.path.join(tmp, "m.json")
+    p = subprocess.run([adv, "--results=" + folder, "--threads=%d" % t, "--out=" + out] + list(extra),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert p.returncode == 0, p.stderr
+    return json.load(open(out))
+
+def key(a):
+    return (a["regime"]["name"], a["advice"]["lock"], a["advice"]["kind"], tuple(a["advice"]["set"]),
+            tuple(c["lock"] for c in a["candidates"]))
+
+def scaler(s):
+    def fn(name, r):
+        for k, v in r.items():
+            if v in ("NA", "") or k in ("threads", "reps"):
+                continue
+            if k.endswith("_ns"):
+                r[k] = repr(float(v) * s)
+            elif "ops_s" in k or k.startswith("throughput_"):
+                r[k] = repr(float(v) / s)
+    return fn
+
+n = 0
+for s in (0.5, 3.0):
+    d = os.path.join(tmp, "scaled-%g" % s)
+    rewrite(fix, d, scaler(s))
+    for t in (1, 2, 8, 16):
+        a, b = advise(fix, t), advise(d, t)
+        assert key(a) == key(b), ("time x %g at T=%d" % (s, t), key(a), key(b))
+        n += 1
+print("ok\tmetamorphic: %d cases (times x0.5 and x3 at 1, 2, 8, 16 threads): regime, advice, set and ranking unchanged" % n)
+
+m_a, cases, bad = 50e6, 0, []
+for gap in (0.03, 0.08, 0.20):
+    for hw in (0.01, 0.05, 0.15):
+        m_b = m_a * (1 - gap)
+        def fn(name, r, gap=gap, hw=hw, m_b=m_b):
+            if r["threads"] != "2" or r["lock"] not in ("ttas", "pthread-mutex"):
+                return
+            m = m_a if r["lock"] == "ttas" else m_b
+            if name == "configs.csv":
+                r.update(throughput_ops_s=repr(m), throughput_ci_lo=repr(m * (1 - hw)),
+                         throughput_ci_hi=repr(m * (1 + hw)), reps="6")
+        d = os.path.join(tmp, "noise-%g-%g" % (gap, hw))
+        rewrite(fix, d, fn)
+        a = advise(d, 2, ["--lock=ttas,pthread-mutex"])
+        separable = gap > 0.05 and m_a * (1 - hw) > m_b * (1 + hw)
+        kind, aset = a["advice"]["kind"], set(a["advice"]["set"])
+        ok = (kind == "confident" and a["advice"]["lock"] == "ttas") if separable else \
+             (kind != "confident" and aset == {"ttas", "pthread-mutex"})
+        cases += 1
+        if not ok:
+            bad.append((gap, hw, kind, sorted(aset)))
+if bad:
+    print("not ok\tsynthetic noise: the advice abstains exactly when the noise exceeds the gap\t%s" % bad)
+else:
+    print("ok\tsynthetic noise: %d (gap, interval) pairs at 2 threads: confident exactly when separable, else a set of both" % cases)
+PY
+mrc=$?
+while IFS='	' read -r st name why; do
+	case $st in
+	ok) ok "$name" ;;
+	"not ok") nok "$name" "$why" ;;
+	*) nok "metamorphic and synthetic checks" "$st $name $why" ;;
+	esac
+done <"$T/meta.out"
+[ $mrc = 0 ] || nok "metamorphic and synthetic checks ran" "exit $mrc"
+
 # --- bad input: one line, exit 2, nothing written -----------------------------------
 refuse() { # DESCRIPTION WANT ARGS...
 	d=$1 want=$2; shift 2
