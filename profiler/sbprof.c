@@ -1318,6 +1318,16 @@ static void sbp_cond_signal(const void *c, uint64_t site, int broadcast)
 	}
 }
 
+/* A signal or broadcast (`all`) on condvar c by call `fn` at `site`, before
+ * glibc's: recorded, and our waiters woken (those of swapped mutexes). */
+static void sbp_signalled(int fn, const void *c, uint64_t site, int all)
+{
+	if (sbp_begin(fn))
+		sbp_cond_signal(c, site, all);
+	if (sbp_swap_active)
+		sbp_sw_cond_wake(c, all);
+}
+
 struct sbp_wait_args {
 	void *c, *m;
 	const struct timespec *ts;
@@ -1401,19 +1411,13 @@ SBP_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 
 SBP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
-	if (sbp_begin(SBP_F_cond_signal))
-		sbp_cond_signal(c, SBP_RA(), 0);
-	if (sbp_swap_active)
-		sbp_sw_cond_wake(c, 0); /* our waiters; glibc's below */
+	sbp_signalled(SBP_F_cond_signal, c, SBP_RA(), 0);
 	return REAL(cond_signal, int (*)(pthread_cond_t *))(c);
 }
 
 SBP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
-	if (sbp_begin(SBP_F_cond_broadcast))
-		sbp_cond_signal(c, SBP_RA(), 1);
-	if (sbp_swap_active)
-		sbp_sw_cond_wake(c, 1); /* our waiters; glibc's below */
+	sbp_signalled(SBP_F_cond_broadcast, c, SBP_RA(), 1);
 	return REAL(cond_broadcast, int (*)(pthread_cond_t *))(c);
 }
 
@@ -1565,19 +1569,13 @@ SBP_EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct 
 
 SBP_EXPORT int cnd_signal(cnd_t *c)
 {
-	if (sbp_begin(SBP_F_cnd_signal))
-		sbp_cond_signal(c, SBP_RA(), 0);
-	if (sbp_swap_active)
-		sbp_sw_cond_wake(c, 0); /* our waiters; glibc's below */
+	sbp_signalled(SBP_F_cnd_signal, c, SBP_RA(), 0);
 	return REAL(cnd_signal, int (*)(cnd_t *))(c);
 }
 
 SBP_EXPORT int cnd_broadcast(cnd_t *c)
 {
-	if (sbp_begin(SBP_F_cnd_broadcast))
-		sbp_cond_signal(c, SBP_RA(), 1);
-	if (sbp_swap_active)
-		sbp_sw_cond_wake(c, 1); /* our waiters; glibc's below */
+	sbp_signalled(SBP_F_cnd_broadcast, c, SBP_RA(), 1);
 	return REAL(cnd_broadcast, int (*)(cnd_t *))(c);
 }
 
