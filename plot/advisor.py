@@ -345,6 +345,214 @@ def classify(t, pus, u, h, s, z, lock_cost_max=None):
     return "saturated", nums, []
 
 
+# ---------------------------------------------------------------- the cross-machine model
+# docs/advisor.md, "The cross-machine model".  Per lock, three parameters
+# fitted on the machine that made the results: u (the uncontended cost,
+# ns), m (how many core-to-core floors of the successor's distance one
+# handoff costs) and s (the growth per extra waiter, in floors); a handoff
+# at k threads at the lock costs u + m*c + s*(k-2)*c, where c is the mean
+# floor of the successor's distance.  Applied with another machine's floors
+# and placement, they give a `predicted` throughput through the closed
+# machine-repairman chain.
+MODEL_ERROR = 0.30   # a predicted throughput's stated interval: +-30% (assumed, not validated across machines)
+NUMA_BATCH = 64      # cohort, cna, hmcs: at most this many local passes before a remote one
+MODEL_CLASSES = ("fifo", "bounded")   # fairness classes the model predicts; unfair locks: measured only
+NUMA_AWARE = {"cohort", "cna", "hmcs"}
+
+
+def class_floors(rows):
+    """{class: floor ns} from c2c.csv rows: per class the median of its
+    pairs' median_ns (pairs without a class or a median are skipped)."""
+    by = {}
+    for r in rows or []:
+        c, v = r.get("class"), r.get("median_ns")
+        if c in CLASSES and c != "self" and isinstance(v, (int, float)) and v == v and v > 0:
+            by.setdefault(c, []).append(float(v))
+    out = {}
+    for c, vs in by.items():
+        vs.sort()
+        n = len(vs)
+        out[c] = vs[n // 2] if n % 2 else (vs[n // 2 - 1] + vs[n // 2]) / 2
+    return out
+
+
+def parse_floors(spec):
+    """'smt=12,l3=40,numa=90,remote=180' -> {class: ns}; AdviceError on a
+    bad entry."""
+    out = {}
+    for part in spec.split(","):
+        k, eq, v = part.partition("=")
+        k = k.strip()
+        if not eq or k not in CLASSES or k == "self":
+            raise AdviceError("--target-c2c: '%s' is not CLASS=NS (classes: %s)" % (
+                part, ", ".join(c for c in CLASSES if c != "self")))
+        try:
+            x = float(v[:-2] if v.endswith("ns") else v)
+        except ValueError:
+            x = -1.0
+        if not (x > 0) or math.isinf(x):
+            raise AdviceError("--target-c2c: '%s': the floor must be a positive number of ns" % part)
+        out[k] = x
+    if not out:
+        raise AdviceError("--target-c2c: no CLASS=NS given")
+    return out
+
+
+def parse_plan(text):
+    """spinbench --plan's table -> [{thread, pu, core, l3, node, package}]."""
+    rows = []
+    for line in text.splitlines():
+        f = line.split()
+        # an absent level (no L3 on the machine) is printed as '-'
+        if len(f) == 7 and f[0].isdigit() and all(x.isdigit() or x == "-" for x in f[1:6]):
+            v = [int(x) if x != "-" else -1 for x in f[:6]]
+            rows.append({"thread": v[0], "pu": v[1], "core": v[2], "l3": v[3], "node": v[4], "package": v[5]})
+    return rows
+
+
+def pair_class(a, b):
+    """The distance class of two plan rows, as spinbench classifies PUs
+    (harness/topo.c), without l2: the plan does not print the L2 cache, so
+    two cores sharing one count as l3."""
+    if a["pu"] == b["pu"]:
+        return "self"
+    if a["core"] == b["core"]:
+        return "smt"
+    if a["l3"] >= 0 and a["l3"] == b["l3"]:
+        return "l3"
+    if a["package"] != b["package"]:
+        return "remote"
+    return "numa" if a["node"] == b["node"] else "package"
+
+
+def successor_mix(rows, numa_aware, batch=NUMA_BATCH):
+    """The distribution of the successor's distance class at saturation:
+    {class: share}.  A FIFO lock's successor is any other thread, equally
+    likely; a NUMA-aware lock passes to a thread of the releaser's node,
+    when there is one, in all but 1 of `batch` handoffs."""
+    n = len(rows)
+    mix = {}
+    if n < 2:
+        return mix
+    for a in rows:
+        others = [b for b in rows if b is not a]
+        local = [b for b in others if b["node"] == a["node"]]
+        remote = [b for b in others if b["node"] != a["node"]]
+        if numa_aware and local and remote:
+            parts = [(local, 1.0 - 1.0 / batch), (remote, 1.0 / batch)]
+        else:
+            parts = [(others, 1.0)]
+        for grp, w in parts:
+            for b in grp:
+                c = pair_class(a, b)
+                mix[c] = mix.get(c, 0.0) + w / len(grp) / n
+    return mix
+
+
+def mean_floor(mix, floors):
+    """-> (sum of share x floor, the classes in the mix without a floor);
+    the shares of classes without a floor are left out and the rest
+    renormalised (None when nothing is left)."""
+    tot = sum(v for c, v in mix.items() if c in floors)
+    missing = sorted(c for c in mix if c not in floors and mix[c] > 0)
+    if tot <= 0:
+        return None, missing
+    return sum(v * floors[c] for c, v in mix.items() if c in floors) / tot, missing
+
+
+def invert_m(t, x, s_ns, z_ns, u, slope, c):
+    """The m for which the chain gives throughput x at t threads (slope s
+    fixed): bisection, the throughput falling as m grows.  None when even
+    m = 0 is slower than x (the lock did better than its own uncontended
+    cost allows: not this model's kind of lock)."""
+    def thr(m):
+        return chain_throughput(t, s_ns, z_ns, u, lambda k: u + m * c + slope * max(0, k - 2) * c)
+    if thr(0.0) < x:
+        return None
+    lo, hi = 0.0, 1.0
+    while thr(hi) > x and hi < 1e6:
+        hi *= 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if thr(mid) > x:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+SLOPES = [0.0] + [0.001 * 1.25 ** i for i in range(64)]   # s candidates: 0, then 0.001 .. about 1600 floors
+
+
+def fit_lock(u, points, s_ns=0.0, z_ns=0.0):
+    """Fit m and s to the measured points [(T, throughput /s, mean floor
+    ns)] with 2 <= T <= the PUs: the chain with cost u + m*c + s*(k-2)*c
+    must give each point's throughput.  With one thread count s is not
+    fitted (0) and m is the one that reproduces it; with two or more, s is
+    the candidate (SLOPES) for which the m each point needs varies least,
+    and m their mean.  -> {u, m, s, slope_fitted, points, max_residual} or
+    None (no usable point)."""
+    pts = [(t, x, c) for t, x, c in points if t >= 2 and c and c > 0 and x and x > 0]
+    if u is None or not pts:
+        return None
+    fitted = len({t for t, x, c in pts}) >= 2
+
+    def spread(sl):
+        ms = [invert_m(t, x, s_ns, z_ns, u, sl, c) for t, x, c in pts]
+        ms = [0.0 if m is None else m for m in ms]
+        mean = sum(ms) / len(ms)
+        return sum((m - mean) ** 2 for m in ms) / len(ms), mean
+
+    grid = SLOPES if fitted else [0.0]
+    vals = [spread(sl)[0] for sl in grid]
+    i = min(range(len(grid)), key=lambda j: (vals[j], j))
+    sl = grid[i]
+    if fitted and len(grid) > 1:
+        # golden-section between the grid neighbours of the best candidate
+        a, b = grid[max(0, i - 1)], grid[min(len(grid) - 1, i + 1)]
+        g = (math.sqrt(5) - 1) / 2
+        for _ in range(40):
+            c1, c2 = b - g * (b - a), a + g * (b - a)
+            if spread(c1)[0] <= spread(c2)[0]:
+                b = c2
+            else:
+                a = c1
+        mid = (a + b) / 2
+        if spread(mid)[0] <= vals[i]:
+            sl = mid
+    m = spread(sl)[1]
+    p = {"u": u, "m": m, "s": sl, "slope_fitted": fitted, "points": sorted({t for t, x, c in pts})}
+    p["max_residual"] = max(abs(chain_throughput(t, s_ns, z_ns, u, lambda k, c=c: model_handoff(p, k, c)) - x) / x
+                            for t, x, c in pts)
+    return p
+
+
+def model_handoff(p, k, c):
+    """The cost of one acquisition with k threads at the lock (k >= 2)."""
+    return p["u"] + p["m"] * c + p["s"] * max(0, k - 2) * c
+
+
+def chain_throughput(t, s, z, u, h):
+    """Acquisitions per second of t threads, each thinking z ns (mean)
+    between critical sections of s ns, through a lock whose acquisition
+    costs u when it is free and h(k) ns with k threads at the lock: the
+    closed machine-repairman birth-death chain (state k = threads holding
+    or waiting; birth (t-k)/z, death 1/(s + cost))."""
+    if t < 1:
+        return 0.0
+    if t == 1:
+        return 1e9 / (z + s + u)
+    if z <= 0:
+        return 1e9 / (s + h(t))
+    w, tot, x = 1.0, 1.0, 0.0
+    for k in range(1, t + 1):
+        svc = s + (u if k == 1 else h(k))
+        w *= ((t - k + 1) / z) * svc
+        tot += w
+        x += w / svc
+    return 1e9 * x / tot
+
+
 # ---------------------------------------------------------------- confirm line
 def confirm_duration_s(nlocks, nthreads, reps, warmup_ns, duration_ns, timed_ns):
     """The plan's measuring time: locks x thread counts x reps x (warm-up +

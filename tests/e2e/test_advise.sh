@@ -271,6 +271,66 @@ while IFS='	' read -r st name why; do
 done <"$T/meta.out"
 [ $mrc = 0 ] || nok "metamorphic and synthetic checks ran" "exit $mrc"
 
+# --- the cross-machine model (predicted) -------------------------------------------
+# tests/lib/mkmodel.py writes "modelbox" (8 PUs, one node, every pair l3 at
+# 40 ns) whose FIFO and NUMA-aware locks' throughputs come from known
+# u, m, s; advised for the machines of the repository's hwloc XML files with
+# synthetic core-to-core floors, every figure must be `predicted`.
+python3 "$ROOT/tests/lib/mkmodel.py" "$T/modelbox"
+export SPINBENCH_BIN="$ABSBIN" # the plans of --target come from this build
+XML=$ROOT/tests/topologies
+FLOORS=smt=12,l2=20,l3=40,numa=90,package=110,remote=180
+adv fit --results="$T/modelbox" --threads=8 --target="$XML/intel-2s-2n8c2t.xml" --target-c2c=$FLOORS
+expect "the fit gives back the generating parameters (u, m, s) of ticket, mcs and qspin" fit \
+	"[(round(cand(l)['model']['u'], 3), round(cand(l)['model']['m'], 3), round(cand(l)['model']['s'], 3)) for l in ('ticket', 'mcs', 'qspin')]" \
+	"[(8.0, 2.0, 0.3), (12.0, 2.5, 0.0), (9.0, 2.2, 0.05)]"
+expect "unfair locks are not predicted across machines: ttas, pthread-mutex unknown with the reason" fit \
+	"sorted(u['lock'] for u in a['unknown']), all('reacquire locality' in u['why'] for u in a['unknown'])" \
+	"['pthread-mutex', 'ttas'] True"
+# On a one-node target with the same 40 ns floor, the prediction is the
+# generating formula itself: mcs at 2 threads 1e9 / (12 + 2.5 x 40) = 8.92857M/s.
+adv flat --results="$T/modelbox" --threads=2 --target-c2c=l3=40,l2=40,smt=40
+expect "a flat target with the results' floor: mcs predicted at 1e9/(u + m x 40), interval +-30%" flat \
+	"cand('mcs')['throughput']['value'], cand('mcs')['throughput']['lo'], cand('mcs')['throughput']['interval'], cand('mcs')['throughput']['provenance']" \
+	"8928570.0 6250000.0 model +-30% predicted"
+for x in "$XML"/*.xml; do
+	xn=$(basename "$x" .xml)
+	pus=$("$ABSBIN" --plan --topology="$x" --threads=max 2>/dev/null | grep -c '^ *[0-9]')
+	half=$((pus / 2))
+	adv "x-$xn" --results="$T/modelbox" --threads=$half --placement=scatter --target="$x" --target-c2c=$FLOORS
+	expect "$xn ($pus PUs), $half threads scattered: predicted advice, every candidate predicted, a confirm line" "x-$xn" \
+		"a['advice']['provenance'], sorted({c['throughput']['provenance'] for c in a['candidates']}), a['confirm']['command'].startswith('./run-bench --lock=') and '--threads=$half ' in a['confirm']['command'] and '--placement=scatter' in a['confirm']['command'], a['machine']['pus']" \
+		"predicted ['predicted'] True $pus"
+	grep -nE '"provenance": "(measured|interpolated)"|\[(measured|interpolated)|(measured|interpolated) at T' \
+		"$T/x-$xn.json" "$T/x-$xn.txt" >"$T/x.grep"
+	check "$xn: no figure claims measured or interpolated (JSON and text)" $([ ! -s "$T/x.grep" ]; echo $?) "$(head -3 "$T/x.grep")"
+done
+adv xover --results="$T/modelbox" --threads=64 --target="$XML/intel-2s-2n8c2t.xml" --target-c2c=$FLOORS
+expect "intel-2s-2n8c2t (32 PUs) at 64 threads: oversubscribed, the rule answer, nothing predicted" xover \
+	"a['regime']['name'], a['advice']['lock'], a['advice']['provenance'], a['candidates']" \
+	"oversubscribed pthread-mutex rule []"
+# Metamorphic: raising the remote floor never shrinks a NUMA-aware lock's
+# predicted gain over mcs (16 threads scattered over two nodes).
+for r in 90 120 180 270 400 600; do
+	adv "rem$r" --results="$T/modelbox" --threads=16 --placement=scatter --target="$XML/intel-2s-2n8c2t.xml" \
+		--target-c2c=smt=12,l3=40,remote=$r
+done
+python3 - "$T" <<'PY' >"$T/py" 2>&1
+import json, sys
+gains = {l: [] for l in ("cohort", "cna", "hmcs")}
+for r in (90, 120, 180, 270, 400, 600):
+    a = json.load(open("%s/rem%d.json" % (sys.argv[1], r)))
+    x = {c["lock"]: c["throughput"]["value"] for c in a["candidates"]}
+    for l in gains:
+        gains[l].append(x[l] / x["mcs"])
+for l, g in gains.items():
+    assert all(b >= a for a, b in zip(g, g[1:])), (l, g)
+    assert g[-1] > g[0], (l, g)
+print("gains over mcs at remote 90..600 ns: " + "; ".join("%s %.2f..%.2f" % (l, g[0], g[-1]) for l, g in gains.items()))
+PY
+check "metamorphic: raising the remote floor (90 to 600 ns) never shrinks cohort's, cna's or hmcs's predicted gain over mcs: $(tail -1 "$T/py")" $? "$(cat "$T/py")"
+unset SPINBENCH_BIN
+
 # --- bad input: one line, exit 2, nothing written -----------------------------------
 refuse() { # DESCRIPTION WANT ARGS...
 	d=$1 want=$2; shift 2
@@ -297,6 +357,14 @@ refuse "a malformed time" "--cs: invalid time '5'" $MC --threads=2 --cs=5
 cp -r "$FIX/advise-mc" "$T/other"
 sed -i 's/"cpu_model": "Fixture CPU advise"/"cpu_model": "Another CPU"/' "$T/other/meta.json"
 refuse "folders of two machines" "results of another machine" --results="$FIX/advise-mc,$T/other" --threads=2
+refuse "--target: no such topology file" "--target: '$T/nosuch.xml' is not here, results or a readable hwloc XML" \
+	$MC --threads=2 --target="$T/nosuch.xml"
+refuse "--target=XML without floors" "a topology file needs its core-to-core floors" --results="$FIX/advise-mc" \
+	--threads=2 --target="$ROOT/tests/topologies/intel-2s-2n8c2t.xml"
+refuse "--target-c2c: an unknown class" "--target-c2c: 'far=100' is not CLASS=NS" $MC --threads=2 --target-c2c=far=100
+refuse "--target-c2c: not a number" "--target-c2c: 'l3=fast': the floor must be a positive number of ns" $MC \
+	--threads=2 --target-c2c=l3=fast
+refuse "--target-c2c: no such file" "--target-c2c: no file '$T/nosuch.csv'" $MC --threads=2 --target-c2c="$T/nosuch.csv"
 
 # --calibrate's bad input: one line, exit 2, nothing run or written
 mkdir -p "$T/calbad"

@@ -167,5 +167,83 @@ class Confirm(unittest.TestCase):
         self.assertAlmostEqual(ad.confirm_duration_s(3, 1, 6, 50e6, 200e6, 100e6), 6.3)
 
 
+
+def row(thread, pu, core, l3, node, package):
+    return {"thread": thread, "pu": pu, "core": core, "l3": l3, "node": node, "package": package}
+
+
+class Model(unittest.TestCase):
+    """The cross-machine model: the chain, the fit, the successor's distance."""
+
+    def test_chain_limits(self):
+        """1 thread: 1/(Z+S+u); no think time: 1/(S+h(T)); long think: T/(Z+S+u)"""
+        h = lambda k: 10.0 + 100.0 + 5.0 * (k - 2)  # noqa: E731
+        self.assertAlmostEqual(ad.chain_throughput(1, 50, 1000, 10, h), 1e9 / 1060)
+        self.assertAlmostEqual(ad.chain_throughput(8, 50, 0, 10, h), 1e9 / (50 + 140))
+        x = ad.chain_throughput(8, 50, 1e7, 10, h)
+        self.assertLess(abs(x / (8e9 / (1e7 + 60)) - 1), 1e-3)
+        # a constant handoff: throughput grows with threads up to the knee and then settles at the
+        # contended capacity 1/(S + h) (a little above it near the knee, where some acquisitions
+        # still find the lock free and cost only u)
+        hc = lambda k: 110.0  # noqa: E731
+        xs = [ad.chain_throughput(t, 50, 2000, 10, hc) for t in range(1, 41)]
+        self.assertTrue(all(b > a for a, b in zip(xs[:19], xs[1:19])), xs)
+        self.assertTrue(all(x < 1e9 / 60 for x in xs))
+        self.assertLess(abs(xs[-1] / (1e9 / 160) - 1), 1e-5)
+
+    def test_fit_recovers(self):
+        """points made by the chain from u, m, s give them back (cs and think included)"""
+        u, m, s, c = 10.0, 3.0, 0.5, 40.0
+        pts = [(t, ad.chain_throughput(t, 100, 500, u, lambda k: u + m * c + s * max(0, k - 2) * c), c)
+               for t in (2, 4, 8)]
+        p = ad.fit_lock(u, pts, 100, 500)
+        self.assertAlmostEqual(p["m"], m, places=6)
+        self.assertAlmostEqual(p["s"], s, places=6)
+        self.assertTrue(p["slope_fitted"])
+        self.assertLess(p["max_residual"], 1e-6)
+
+    def test_fit_one_point(self):
+        """one thread count: m from it, s not fitted (0)"""
+        p = ad.fit_lock(10.0, [(2, 1e9 / 210.0, 50.0)])
+        self.assertAlmostEqual(p["m"], 4.0)
+        self.assertEqual((p["s"], p["slope_fitted"]), (0.0, False))
+        self.assertIsNone(ad.fit_lock(10.0, [(1, 1e8, 50.0)]))
+
+    def test_successor_mix(self):
+        """4 threads, 2 per node: FIFO 1/3 local, 2/3 remote; NUMA-aware local in all but 1 of 64"""
+        rows = [row(0, 0, 0, 0, 0, 0), row(1, 1, 1, 0, 0, 0), row(2, 8, 8, 1, 1, 1), row(3, 9, 9, 1, 1, 1)]
+        fifo = ad.successor_mix(rows, False)
+        self.assertAlmostEqual(fifo["l3"], 1 / 3)
+        self.assertAlmostEqual(fifo["remote"], 2 / 3)
+        na = ad.successor_mix(rows, True)
+        self.assertAlmostEqual(na["l3"], 63 / 64)
+        self.assertAlmostEqual(na["remote"], 1 / 64)
+        c, miss = ad.mean_floor(fifo, {"l3": 30.0, "remote": 150.0})
+        self.assertAlmostEqual(c, 110.0)
+        self.assertEqual(miss, [])
+        self.assertEqual(ad.mean_floor(fifo, {"l3": 30.0})[1], ["remote"])
+
+    def test_pair_class(self):
+        """as harness/topo.c: smt, l3, numa (same node), package, remote"""
+        a = row(0, 0, 0, 0, 0, 0)
+        self.assertEqual(ad.pair_class(a, row(1, 1, 0, 0, 0, 0)), "smt")
+        self.assertEqual(ad.pair_class(a, row(1, 2, 1, 0, 0, 0)), "l3")
+        self.assertEqual(ad.pair_class(a, row(1, 3, 2, 1, 0, 0)), "numa")
+        self.assertEqual(ad.pair_class(a, row(1, 4, 3, 2, 1, 0)), "package")
+        self.assertEqual(ad.pair_class(a, row(1, 5, 4, 3, 2, 1)), "remote")
+        self.assertEqual(ad.pair_class(row(0, 0, 0, -1, 0, 0), row(1, 1, 1, -1, 0, 0)), "numa")
+
+    def test_plan_and_floors(self):
+        """the plan table (with '-' for no L3) and the floors from c2c rows or CLASS=NS"""
+        t = "# placement cores\nthread    pu  core   l3 node package  class\n     0     0     0    -    1       0  self\n" \
+            "     1     4     2    -    0       1  remote\n\n# thread pairs by distance class: remote 1\n"
+        self.assertEqual(ad.parse_plan(t), [row(0, 0, 0, -1, 1, 0), row(1, 4, 2, -1, 0, 1)])
+        self.assertEqual(ad.class_floors([{"class": "l3", "median_ns": v} for v in (30.0, 10.0, 20.0, 40.0)] +
+                                         [{"class": "remote", "median_ns": 90.0}]), {"l3": 25.0, "remote": 90.0})
+        self.assertEqual(ad.parse_floors("l3=40,remote=180ns"), {"l3": 40.0, "remote": 180.0})
+        for bad in ("far=1", "l3=0", "l3=x", "l3", "self=3"):
+            with self.assertRaises(ad.AdviceError):
+                ad.parse_floors(bad)
+
 if __name__ == "__main__":
     sys.exit(unit_lines.main(__name__))
