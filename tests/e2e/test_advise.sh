@@ -428,7 +428,7 @@ PY
 		$([ $rc = 0 ] && [ $rc2 = 0 ] && grep -q "^stated" "$T/py" && echo 0 || echo 1) "exit $rc/$rc2: $(cat "$T/py" "$T/cal.err" | tail -8)"
 
 	# --- validation against fresh repetitions (docs/advisor.md, "Validation")
-	for args in "--repeat=1" "--bogus" "--results=$FIX/advise-mc"; do
+	for args in "--repeat=1" "--bogus" "--results=$FIX/advise-mc" "--grid=17" "--grid=x"; do
 		SPINBENCH_RESULTS=$T/cal "$ADV" --validate $args >"$T/out" 2>"$T/err"
 		rc=$?
 		if [ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -s "$T/out" ] && ! ls "$T/cal" | grep -q validation; then
@@ -440,7 +440,7 @@ PY
 	"$ADV" --validate --results="$T/othercal" >"$T/out" 2>"$T/err"
 	check "--validate on another machine's calibration: exit 2, $(cat "$T/err")" \
 		$([ $? = 2 ] && grep -q "another machine's calibration" "$T/err" && echo 0 || echo 1)
-	SPINBENCH_BIN=$ABSBIN SPINBENCH_RESULTS=$T/cal "$ADV" --validate --repeat=2 >"$T/val.txt" 2>"$T/val.err"
+	SPINBENCH_BIN=$ABSBIN SPINBENCH_RESULTS=$T/cal "$ADV" --validate --repeat=2 --grid=1 >"$T/val.txt" 2>"$T/val.err"
 	rc=$?
 	python3 - "$T/cal" "$ROOT" <<'PY' >"$T/py" 2>&1
 import csv, glob, json, os, sys
@@ -451,10 +451,24 @@ d = vals[0]
 cal = json.load(open(os.path.realpath(base + "/latest") + "/calibration.json"))
 rows = list(csv.DictReader(open(d + "/validation.csv")))
 scores = {(r["subset"], r["method"]): r for r in csv.DictReader(open(d + "/scores.csv"))}
-th = sorted({int(r["threads"]) for r in rows})
 ct = cal["threads"]
+mc = [r for r in rows if r["workload"] == "max-contention"]
+grid = [r for r in rows if r["workload"] != "max-contention"]
+th = sorted({int(r["threads"]) for r in mc})
 assert set(ct) <= set(th) and all(t in ct or any(a < t < b for a, b in zip(ct, ct[1:])) for t in th), (th, ct)
-assert len(rows) == 3 * len(th) and {r["fairness"] for r in rows} == {"none", "no-starvation", "fifo"}
+assert len(mc) == 3 * len(th) and {r["fairness"] for r in rows} == {"none", "no-starvation", "fifo"}
+# --grid=1: one sampled workload at the calibrated counts up to the PUs, measured twice with other seeds
+vm = json.load(open(d + "/validation.json"))
+gt = [t for t in ct if t <= vm["pus"]]
+assert len(vm["grid"]) == 1 and len({r["workload"] for r in grid}) == 1 and len(grid) == 3 * len(gt), (vm["grid"], grid)
+assert sorted({int(r["threads"]) for r in grid}) == gt and all(r["tier"] == "measured" for r in grid), grid
+w = vm["grid"][0]
+ga, gf = json.load(open(d + "/grid-1/advice/meta.json")), json.load(open(d + "/grid-1/fresh/meta.json"))
+assert ga["seed"] != gf["seed"] and ga["workload_parameters"] == gf["workload_parameters"], (ga["seed"], gf["seed"])
+assert grid[0]["workload"] == " ".join("%s=%s" % (k, w[k]) for k in ("cs", "think", "cs-lines", "locks", "read-ratio", "placement"))
+for k in ("cs-lines", "locks"):
+    assert "%s=%s" % (k, w[k]) in ga["workload_parameters"], (k, w, ga["workload_parameters"])
+assert ("max-contention", "advice") in scores and ("grid", "advice") in scores and any(k[0].startswith("regime: ") for k in scores)
 scored = [r for r in rows if int(r["admitted"]) > 0]
 s = scores[("all", "advice")]
 assert int(s["cases"]) == len(scored), (s, len(scored))
@@ -469,7 +483,7 @@ assert fresh["seed"] != calmeta["seed"], "the fresh run reuses the calibration's
 assert "<script" not in open(d + "/validation.html").read()
 print("%d cases, advice hit@5%% %.0f%%" % (len(scored), 100 * float(s["hit5"])))
 PY
-	check "--validate --repeat=2: advice from the calibration, a fresh run with another seed, validation.csv per case, scores.csv (hit@5% = its cases' hits; baselines), never an unfair lock under fifo, validation.html ($(tail -1 "$T/py"))" \
+	check "--validate --repeat=2 --grid=1: advice from the calibration, a fresh run with another seed, one sampled grid workload measured twice (advice, fresh: other seeds), validation.csv per case, scores.csv (hit@5% = its cases' hits; baselines), never an unfair lock under fifo, validation.html ($(tail -1 "$T/py"))" \
 		$([ $rc = 0 ] && grep -q "cases, advice" "$T/py" && echo 0 || echo 1) "exit $rc: $(cat "$T/py" "$T/val.err" | tail -8)"
 fi
 
