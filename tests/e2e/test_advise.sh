@@ -485,6 +485,18 @@ print("%d cases, advice hit@5%% %.0f%%" % (len(scored), 100 * float(s["hit5"])))
 PY
 	check "--validate --repeat=2 --grid=1: advice from the calibration, a fresh run with another seed, one sampled grid workload measured twice (advice, fresh: other seeds), validation.csv per case, scores.csv (hit@5% = its cases' hits; baselines), never an unfair lock under fifo, validation.html ($(tail -1 "$T/py"))" \
 		$([ $rc = 0 ] && grep -q "cases, advice" "$T/py" && echo 0 || echo 1) "exit $rc: $(cat "$T/py" "$T/val.err" | tail -8)"
+	# validation.html's figures (gnuplot: hit@5% and mean regret per method and subset) in headless Chromium
+	vd=$(ls -d "$T/cal"/validation-* 2>/dev/null | head -1)
+	# shellcheck source=tests/lib/imgcheck.sh
+	. "$ROOT/tests/lib/imgcheck.sh"
+	if [ -z "$CHROME" ] || ! command -v gnuplot >/dev/null 2>&1; then
+		n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - validation.html in headless Chromium # skip no chromium or gnuplot (scripts/deps.sh --all)"
+	else
+		imgcheck "$vd/validation.html" >"$T/dom"
+		mark=$(imgmark "$T/dom")
+		check "Chromium: validation.html's two figures load ($mark), plots/hit5.png and plots/regret.png" \
+			$(echo "$mark" | grep -q 'images=2 failed=0$' && [ -s "$vd/plots/hit5.png" ] && [ -s "$vd/plots/regret.svg" ]; echo $?) "marker: '$mark'"
+	fi
 fi
 
 # --- a real run ----------------------------------------------------------------------
