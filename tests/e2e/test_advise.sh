@@ -305,6 +305,32 @@ for x in "$XML"/*.xml; do
 		"$T/x-$xn.json" "$T/x-$xn.txt" >"$T/x.grep"
 	check "$xn: no figure claims measured or interpolated (JSON and text)" $([ ! -s "$T/x.grep" ]; echo $?) "$(head -3 "$T/x.grep")"
 done
+# A synthetic core-to-core matrix (c2c.csv, one row per PU pair of the whole
+# topology, its class's floor +-10%) serves as --target-c2c like the floors.
+"$ABSBIN" --plan --topology="$XML/amd-zen1-2x7451-8n.xml" --threads=max >"$T/zen1.plan" 2>/dev/null
+python3 - "$T/zen1.plan" "$T/zen1-c2c.csv" "$ROOT/plot" <<'PY' >"$T/py" 2>&1
+import random, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[3])
+import advisor as ad
+rows = ad.parse_plan(open(sys.argv[1]).read())
+floor = {"smt": 12.0, "l2": 20.0, "l3": 40.0, "numa": 90.0, "package": 110.0, "remote": 180.0}
+rng = random.Random(1)
+with open(sys.argv[2], "w") as f:
+    f.write("from_pu,to_pu,class,median_ns,min_ns,samples,offset_ns\n")
+    for a in rows:
+        for b in rows:
+            if a["pu"] < b["pu"]:
+                c = ad.pair_class(a, b)
+                v = floor[c] * rng.uniform(0.9, 1.1)
+                f.write("%d,%d,%s,%.1f,%.1f,100,0.0\n" % (a["pu"], b["pu"], c, v, 0.9 * v))
+print(len(rows))
+PY
+adv zmat --results="$T/modelbox" --threads=24 --placement=scatter --target="$XML/amd-zen1-2x7451-8n.xml" \
+	--target-c2c="$T/zen1-c2c.csv"
+expect "amd-zen1-2x7451-8n with a synthetic c2c.csv matrix ($(tail -1 "$T/py") PUs, every pair): predicted, the floors from the matrix" zmat \
+	"a['advice']['provenance'], sorted({c['throughput']['provenance'] for c in a['candidates']}), 'c2c.csv' in cand('mcs')['reason'][2]" \
+	"predicted ['predicted'] True"
 adv xover --results="$T/modelbox" --threads=64 --target="$XML/intel-2s-2n8c2t.xml" --target-c2c=$FLOORS
 expect "intel-2s-2n8c2t (32 PUs) at 64 threads: oversubscribed, the rule answer, nothing predicted" xover \
 	"a['regime']['name'], a['advice']['lock'], a['advice']['provenance'], a['candidates']" \
