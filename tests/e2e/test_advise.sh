@@ -287,9 +287,9 @@ expect "the fit gives back the generating parameters (u, m, s) of ticket, mcs an
 expect "unfair locks are not predicted across machines: ttas, pthread-mutex unknown with the reason" fit \
 	"sorted(u['lock'] for u in a['unknown']), all('reacquire locality' in u['why'] for u in a['unknown'])" \
 	"['pthread-mutex', 'ttas'] True"
-# On a one-node target with the same 40 ns floor, the prediction is the
+# On this machine with a 40 ns floor for every class, the prediction is the
 # generating formula itself: mcs at 2 threads 1e9 / (12 + 2.5 x 40) = 8.92857M/s.
-adv flat --results="$T/modelbox" --threads=2 --target-c2c=l3=40,l2=40,smt=40
+adv flat --results="$T/modelbox" --threads=2 --target-c2c=smt=40,l2=40,l3=40,numa=40,package=40,remote=40
 expect "a flat target with the results' floor: mcs predicted at 1e9/(u + m x 40), interval +-30%" flat \
 	"cand('mcs')['throughput']['value'], cand('mcs')['throughput']['lo'], cand('mcs')['throughput']['interval'], cand('mcs')['throughput']['provenance']" \
 	"8928570.0 6250000.0 model +-30% predicted"
