@@ -293,6 +293,16 @@ adv flat --results="$T/modelbox" --threads=2 --target-c2c=smt=40,l2=40,l3=40,num
 expect "a flat target with the results' floor: mcs predicted at 1e9/(u + m x 40), interval +-30%" flat \
 	"cand('mcs')['throughput']['value'], cand('mcs')['throughput']['lo'], cand('mcs')['throughput']['interval'], cand('mcs')['throughput']['provenance']" \
 	"8928570.0 6250000.0 model +-30% predicted"
+# cs and think are the chain's inputs: a workload that differs from the
+# results' max-contention only in them is predicted from its rows.
+adv flatcs --results="$T/modelbox" --threads=2 --cs=1us --think=2us --target-c2c=smt=40,l2=40,l3=40,numa=40,package=40,remote=40
+want=$(python3 -c "
+import sys; sys.dont_write_bytecode = True; sys.path.insert(0, '$ROOT/plot')
+import advisor as ad
+print(ad.rnd(ad.chain_throughput(2, 1000.0, 2000.0, 12.0, lambda k: 12.0 + 2.5 * 40)))")
+expect "cs=1us think=2us from max-contention rows: mcs at 2 threads is the chain's ($want/s), predicted" flatcs \
+	"cand('mcs')['throughput']['value'], cand('mcs')['throughput']['provenance'], 'max-contention' in a['results'][0]['used']" \
+	"$want predicted True"
 for x in "$XML"/*.xml; do
 	xn=$(basename "$x" .xml)
 	pus=$("$ABSBIN" --plan --topology="$x" --threads=max 2>/dev/null | grep -c '^ *[0-9]')
