@@ -400,6 +400,8 @@ refuse "--target=XML without floors" "a topology file needs its core-to-core flo
 refuse "--target-c2c: an unknown class" "--target-c2c: 'far=100' is not CLASS=NS" $MC --threads=2 --target-c2c=far=100
 refuse "--target-c2c: not a number" "--target-c2c: 'l3=fast': the floor must be a positive number of ns" $MC \
 	--threads=2 --target-c2c=l3=fast
+refuse "--target-c2c with --target=results" "--target-c2c: the advice is for the results' own machine" $MC --threads=2 \
+	--target-c2c=l3=40
 refuse "--target-c2c: no such file" "--target-c2c: no file '$T/nosuch.csv'" $MC --threads=2 --target-c2c="$T/nosuch.csv"
 
 # --calibrate's bad input: one line, exit 2, nothing run or written
