@@ -19,11 +19,8 @@ FIX=$ROOT/tests/fixtures
 ADV=$ROOT/advise-lock
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0 pass=0 failn=0 skipn=0
-
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
-check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # --- unit tests of the pure parts (tests/unit/test_advisor.py) --------------
 python3 "$ROOT/tests/unit/test_advisor.py" --lines >"$T/unit" 2>"$T/unit.err"
@@ -439,7 +436,7 @@ PY
 check "--calibrate --dry-run: the plan and its duration stated ($(cat "$T/py" | tail -1)), nothing run" \
 	$([ $rc = 0 ] && [ -z "$(ls -A "$T/caldry")" ] && grep -q " s$" "$T/py" && echo 0 || echo 1) "exit $rc: $(cat "$T/py" "$T/dry.err")"
 if [ "${SB_UNDER_QEMU_USER:-0}" = 1 ]; then
-	n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - --calibrate # skip under qemu-user (run-bench is the host's)"
+	skip "--calibrate" "under qemu-user (run-bench is the host's)"
 else
 	mkdir -p "$T/cal"
 	SPINBENCH_BIN=$ABSBIN SPINBENCH_RESULTS=$T/cal "$ADV" --calibrate --duration=20ms --repeat=2 >"$T/cal.txt" 2>"$T/cal.err"
@@ -528,7 +525,7 @@ PY
 	# shellcheck source=tests/lib/imgcheck.sh
 	. "$ROOT/tests/lib/imgcheck.sh"
 	if [ -z "$CHROME" ] || ! command -v gnuplot >/dev/null 2>&1; then
-		n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - validation.html in headless Chromium # skip no chromium or gnuplot (scripts/deps.sh --all)"
+		skip "validation.html in headless Chromium" "no chromium or gnuplot (scripts/deps.sh --all)"
 	else
 		imgcheck "$vd/validation.html" >"$T/dom"
 		mark=$(imgmark "$T/dom")
@@ -561,7 +558,7 @@ check "the real advice ends with its confirm line" $? "$(cat "$T/real.txt" "$T/r
 # but the core-to-core floor is flat (every pair local): no NUMA gain may be
 # claimed for cohort, cna or hmcs.
 if [ "${SB_UNDER_QEMU_USER:-0}" = 1 ]; then
-	n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - --virtual-nodes advice # skip under qemu-user"
+	skip "--virtual-nodes advice" "under qemu-user"
 else
 	"$BIN" --lock=mcs,cohort,cna,hmcs --threads=1,2 --virtual-nodes=2 --placement=scatter --repeat=2 --duration=30ms \
 		--warmup=10ms --timed=20ms --c2c --quiet --no-plots --out="$T/vn" >/dev/null 2>"$T/vn.err"

@@ -12,11 +12,8 @@ mkdir -p "$RES"
 export SPINBENCH_RESULTS=$RES
 export SPINBENCH_WORKLOADS=${SPINBENCH_WORKLOADS:-workloads}
 TOPO=${SB_TOPOLOGIES:-tests/topologies}
-n=0 pass=0 failn=0 skipn=0
-
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
-skip() { n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - $1 # skip $2"; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # bad ARGS... : exit 2, one stderr line naming the option and value, nothing under results/
 bad() {

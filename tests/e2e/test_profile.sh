@@ -11,12 +11,8 @@ trap 'rm -rf "$T"' EXIT
 RES=$T/results
 mkdir -p "$RES"
 export SPINBENCH_RESULTS=$RES SBPROF_BUILD=$B
-n=0 pass=0 failn=0 skipn=0
-
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
-skip() { n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - $1 # skip $2"; }
-check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # q DIR FILE EXPR: evaluate a Python expression over the CSV rows (list of dicts `r`)
 q() {

@@ -16,11 +16,9 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export SPINBENCH_RESULTS=$T/results
 export SPINBENCH_WORKLOADS=$ROOT/workloads
-n=0 pass=0 failn=0 skipn=0
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
-check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
 # cols FILE COLS: the CSV's columns by name (cut -f), header left out
 cols() { python3 -c 'import csv,sys
 r=list(csv.reader(open(sys.argv[1])));h=r[0];ix=[h.index(c) for c in sys.argv[2].split(",")]

@@ -15,11 +15,8 @@ trap 'rm -rf "$T"' EXIT
 RES=$T/results
 mkdir -p "$RES"
 export SPINBENCH_RESULTS=$RES SBPROF_BUILD=$B
-n=0 pass=0 failn=0 skipn=0
-
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failn=$((failn + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
-check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1" "${3:-}"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 mkdir -p "$T/probe"
 SBPROF_DIR=$T/probe LD_PRELOAD="$PWD/$B/libsbprof.so" /bin/true 2>/dev/null
@@ -92,7 +89,7 @@ PY
 			$([ $rc -eq 0 ] && echo $rc2 || echo 1) "exit $rc: $(grep -v '^# ' "$T/py"; cat "$T/q.err" | tail -3)"
 	done
 else
-	n=$((n + 1)); skipn=$((skipn + 1)); echo "ok $n - SQLite driver # skip libsqlite3-dev not installed (make deps)"
+	skip "SQLite driver" "libsqlite3-dev not installed (make deps)"
 fi
 
 # The library alone refuses an unknown lock: one line, exit 2.
