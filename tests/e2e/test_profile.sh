@@ -384,18 +384,8 @@ LD_PRELOAD="$PWD/$B/libsbprof.so" /bin/true 2>"$T/st.err"
 check "self-test: the full library passes (a plain preload runs, nothing on stderr)" $([ $? -eq 0 ] && [ ! -s "$T/st.err" ] && echo 0 || echo 1)
 
 # Bad input: one line naming it, exit 2, nothing written.
-bad() {
-	want=$1; shift
-	./profile-app "$@" >"$T/bad.out" 2>"$T/bad.err"
-	rc=$?
-	left=$(ls -A "$RES")
-	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/bad.err")" -eq 1 ] && grep -qF -- "$want" "$T/bad.err" && [ -z "$left" ]; then
-		ok "bad input $* -> exit 2: $(cat "$T/bad.err")"
-	else
-		nok "bad input $*: want exit 2, one line naming '$want', nothing written" "exit $rc: $(cat "$T/bad.err") left: $left"
-	fi
-	rm -rf "${RES:?}"/* "$RES"/.[!.]* 2>/dev/null
-}
+# shellcheck source=tests/lib/profbad.sh
+. "$(dirname "$0")/../lib/profbad.sh"
 bad "no program given"
 bad "no program given" --
 bad "no program 'no-such-program-xyz'" -- no-such-program-xyz

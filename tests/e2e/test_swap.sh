@@ -167,18 +167,8 @@ check "--timeout=200ms: runs killed at the deadline, state timeout, exit 1" \
 	$([ $rc -eq 1 ] && [ "$v" = True ] && echo 0 || echo 1) "exit $rc $v: $(cat "$T/to.err" | tail -3)"
 
 # Bad input: one line naming it, exit 2, nothing written.
-bad() {
-	want=$1; shift
-	./profile-app "$@" >"$T/bad.out" 2>"$T/bad.err"
-	rc=$?
-	left=$(ls -A "$RES")
-	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/bad.err")" -eq 1 ] && grep -qF -- "$want" "$T/bad.err" && [ -z "$left" ]; then
-		ok "bad input $* -> exit 2: $(cat "$T/bad.err")"
-	else
-		nok "bad input $*: want exit 2, one line naming '$want', nothing written" "exit $rc: $(cat "$T/bad.err") left: $left"
-	fi
-	rm -rf "${RES:?}"/* "$RES"/.[!.]* 2>/dev/null
-}
+# shellcheck source=tests/lib/profbad.sh
+. "$(dirname "$0")/../lib/profbad.sh"
 bad "--lock: unknown lock 'clh'" --lock=clh -- /bin/true
 bad "--compare: unknown lock 'foo'" --compare=mcs,foo -- /bin/true
 bad "--compare: invalid value 'mcs'" --compare=mcs -- /bin/true
