@@ -466,7 +466,8 @@ def invert_m(t, x, s_ns, z_ns, u, slope, c):
     m = 0 is slower than x (the lock did better than its own uncontended
     cost allows: not this model's kind of lock)."""
     def thr(m):
-        return chain_throughput(t, s_ns, z_ns, u, lambda k: u + m * c + slope * max(0, k - 2) * c)
+        p = {"u": u, "m": m, "s": slope}
+        return chain_throughput(t, s_ns, z_ns, u, lambda k: model_handoff(p, k, c))
     if thr(0.0) < x:
         return None
     lo, hi = 0.0, 1.0
