@@ -91,7 +91,7 @@ sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, 
 	double most = floor((double)window_acq * timed_s / window_s / SB_MIN_SAMPLES);
 	double k;
 	if (gated)
-		k = floor(8.0 * c * c / (budget * budget) + 0.5); /* (2c/B) * (4c/B), rounded */
+		k = floor(8.0 * c * c / (budget * budget) + 0.5); /* (4c/B) * (2c/B), rounded */
 	else
 		k = ceil(c / fmax(budget - c, budget / 2));
 	if (k > most)
@@ -101,7 +101,7 @@ sb_sampling_t sb_sampling(uint64_t window_acq, double window_s, double timed_s, 
 	if (k > (double)SB_MAX_SAMPLE_EVERY * SB_MAX_SAMPLE_EVERY)
 		k = (double)SB_MAX_SAMPLE_EVERY * SB_MAX_SAMPLE_EVERY;
 	if (gated)
-		while ((double)(sm.gate * 2) * (double)(sm.gate * 2) <= 2 * k && sm.gate * 2 <= SB_MAX_SAMPLE_EVERY)
+		while ((double)(sm.gate * 2) * (double)(sm.gate * 2) <= k / 2 && sm.gate * 2 <= SB_MAX_SAMPLE_EVERY)
 			sm.gate *= 2;
 	sm.every = (uint64_t)(k / (double)sm.gate);
 	if (sm.every < 1)

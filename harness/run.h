@@ -183,14 +183,23 @@ int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal
  * The latency phase's sampling (bench.h, loop.h), from the window's
  * throughput: its period per acquisition P = window_s / window_acq, and a
  * budget B = 5% of P for what timing adds per acquisition.  The unit of cost
- * is c = SB_STAMP_IN_CS_FACTOR x stamp_cost_ns: an ordered stamp inside a
- * contended critical path costs far more than its own read, because it
- * waits for everything before it (the checker's cache miss, above all) and
- * so serialises what the lock's handoff otherwise overlaps.  Measured on the
- * development VM at 2 threads, ttas (83 ns per acquisition): a release stamp
- * on every 8th acquisition cost about 40%, some 260 ns a stamp; one fully
- * timed acquisition in 30 about 6%, some 150 ns each (ttas is the most
- * sensitive: a delay around its release turns a reacquire into a handoff).
+ * is c, what one ordered stamp inside the critical section costs the lock's
+ * period.  That is far more than the stamp's own read: it waits for
+ * everything before it (the checker's cache miss, above all) and so
+ * serialises what the lock's handoff otherwise overlaps, and in an unfair
+ * lock it lengthens the critical section enough to change who gets the lock
+ * next.  c is modelled as SB_STAMP_IN_CS_FACTOR x stamp_cost_ns (70 ns on
+ * the development VM).  Measured there at 2 threads with the sampling
+ * forced, ttas (80 ns per acquisition; 6 runs of 5 repetitions for each
+ * setting, against a phase with nothing timed): a release stamp on every
+ * 16th acquisition cost 12% of the period (some 160 ns a stamp), one
+ * acquisition in 39 fully timed 11% and one in 78 2.5% (160-340 ns each: a
+ * timed acquisition holds two stamps in the critical section).  An unfair
+ * lock pays more than the model says; ticket and MCS, which hand over on
+ * every acquisition, pay about the model.  Measuring that cost before the
+ * latency phase (a probe with every release stamped, in the warm-up) was
+ * tried: for ttas it read 47 ns (6-96), because a stamp on every release
+ * moves ttas into another regime, not the cost of sparse stamps.
  *
  *   gated = 0 (the general loop: every release is stamped, which costs c on
  *     every acquisition whatever the sampling): one acquisition in `every`
@@ -200,20 +209,26 @@ int sb_preempted(uint64_t runq_max_ns, long invol_csw, int threads, double steal
  *     stamped when the next sequence number is a multiple of `gate` (a power
  *     of two, so that releaser and next owner agree without talking), and one
  *     acquisition in `every` is timed; the ones that fall on a stamped release
- *     are classified.  With a gated stamp costing about twice a timed
- *     acquisition (ttas above), cost c/every + 2c/gate, and the pair that fits
- *     B with the most classified acquisitions is every = 2c/B, gate = 4c/B.
+ *     are classified.  A timed acquisition holds two stamps in the critical
+ *     section (owned, release) and a gated release one, so the cost is
+ *     2c/every + c/gate, and the pair that fits B with the most classified
+ *     acquisitions is every = 4c/B, gate = 2c/B.
  *
  * In both, the latency phase must still classify at least SB_MIN_SAMPLES
  * acquisitions when it runs as fast as the window did (timed_s long), which
  * wins over the budget: every * gate <= window_acq * timed_s / window_s /
  * SB_MIN_SAMPLES.  For the product k, gate = the largest power of two <=
- * sqrt(2k) and every = k / gate.  Bounds: 1 <= every, gate <=
+ * sqrt(k/2) and every = k / gate.  Bounds: 1 <= every, gate <=
  * SB_MAX_SAMPLE_EVERY.  The acquire and hold percentiles come from every
  * timed acquisition (k / gate times more than the classified ones).
+ * SB_MIN_SAMPLES is 250: with 1000 (and gate = 2 every), ttas at 2 threads
+ * classified one acquisition in 1250 (every 39, gate 32); over 8 runs of 5
+ * repetitions, interleaved, its timed_slowdown had a median of 1.24 then,
+ * 1.15 now (every about 100, gate 32; some 45 handoffs a repetition instead
+ * of 95), and 1.05 with nothing timed at all.
  */
 #define SB_STAMP_IN_CS_FACTOR 5.0
-#define SB_MIN_SAMPLES 1000
+#define SB_MIN_SAMPLES 250
 #define SB_MAX_SAMPLE_EVERY 1024
 typedef struct sb_sampling {
 	uint64_t every; /* one acquisition in about this many is timed */

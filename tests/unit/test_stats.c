@@ -586,12 +586,12 @@ static void test_repetitions(void)
 static void test_sampling(void)
 {
 	/* 10M acquisitions in a 0.2 s window (period 20 ns, budget 1 ns), 0.1 s
-	 * timed, 14 ns per stamp: c = 5 x 14 = 70 ns in a critical path.
+	 * timed, 14 ns per stamp: c = 5 x 14 = 70 ns in a critical path, no probe.
 	 * max-contention (gated): the budget alone would take every*gate =
-	 * (2c/B)(4c/B) = 39200, but 1000 classified acquisitions in 5M cap the
-	 * product at 5000: gate 64 (64^2 <= 10000 < 128^2), every 78. */
+	 * (4c/B)(2c/B) = 39200, but 250 classified acquisitions in 5M cap the
+	 * product at 20000: gate 64 (64^2 <= 10000 < 128^2), every 312. */
 	sb_sampling_t g = sb_sampling(10000000, 0.2, 0.1, 14.0, 1);
-	sb_ok(g.gate == 64 && g.every == 78, "sampling, gated: gate 64, every 78 (got %llu, %llu)",
+	sb_ok(g.gate == 64 && g.every == 312, "sampling, gated: gate 64, every 312 (got %llu, %llu)",
 	      (unsigned long long)g.gate, (unsigned long long)g.every);
 	/* The same window with every release stamped: that stamp alone is over
 	 * budget, so every = ceil(70 / (1/2)) = 140. */
@@ -602,12 +602,22 @@ static void test_sampling(void)
 	sb_sampling_t s = sb_sampling(2000, 0.2, 0.1, 14.0, 1);
 	sb_ok(s.gate == 1 && s.every == 1, "sampling, slow lock: every acquisition timed and classified");
 	/* Cheap stamps (0.5 ns, c = 2.5) against the 20 ns period: the budget
-	 * decides, (2 x 2.5)(4 x 2.5) = 50 -> gate 8 (64 <= 100 < 256), every 6. */
+	 * decides, (4 x 2.5)(2 x 2.5) = 50 -> gate 4 (16 <= 25 < 64), every 12. */
 	sb_sampling_t c = sb_sampling(10000000, 0.2, 0.1, 0.5, 1);
-	sb_ok(c.gate == 8 && c.every == 6, "sampling, cheap stamps: the budget decides (every %llu, gate %llu)",
+	sb_ok(c.gate == 4 && c.every == 12, "sampling, cheap stamps: the budget decides (every %llu, gate %llu)",
 	      (unsigned long long)c.every, (unsigned long long)c.gate);
 	sb_sampling_t z = sb_sampling(0, 0.2, 0.1, 14.0, 1);
 	sb_ok(z.gate == 1 && z.every == 1, "sampling, no acquisition in the window: all timed");
+	/* A period of 1 us (200k acquisitions in 0.2 s, budget 50 ns): c = 70
+	 * gives (4c/B)(2c/B) = 15.68 -> 16: gate 2 (4 <= 8 < 16), every 8 (two
+	 * stamps of a timed acquisition against one of a gated release: every
+	 * is twice gate).  The general loop: every = ceil(70 / max(50 - 70, 25)) = 3. */
+	sb_sampling_t m = sb_sampling(200000, 0.2, 0.1, 14.0, 1);
+	sb_ok(m.gate == 2 && m.every == 8, "sampling, 1 us period: gate 2, every 8 (got %llu, %llu)",
+	      (unsigned long long)m.gate, (unsigned long long)m.every);
+	sb_sampling_t gm = sb_sampling(200000, 0.2, 0.1, 14.0, 0);
+	sb_ok(gm.every == 3 && gm.gate == 1, "sampling, general loop, 1 us period: every 3 (got %llu)",
+	      (unsigned long long)gm.every);
 }
 
 /* ---- clock ---------------------------------------------------------- */
