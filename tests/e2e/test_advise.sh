@@ -473,8 +473,9 @@ PY
 	cp -r "$(readlink -f "$T/cal/latest")" "$T/othercal"
 	sed -i 's/"cpu_model": "[^"]*"/"cpu_model": "Another CPU"/' "$T/othercal/calibration.json"
 	"$ADV" --validate --results="$T/othercal" >"$T/out" 2>"$T/err"
+	rc=$?
 	check "--validate on another machine's calibration: exit 2, $(cat "$T/err")" \
-		$([ $? = 2 ] && grep -q "another machine's calibration" "$T/err" && echo 0 || echo 1)
+		$([ $rc = 2 ] && grep -q "another machine's calibration" "$T/err" && echo 0 || echo 1)
 	SPINBENCH_BIN=$ABSBIN SPINBENCH_RESULTS=$T/cal "$ADV" --validate --repeat=2 --grid=1 >"$T/val.txt" 2>"$T/val.err"
 	rc=$?
 	python3 - "$T/cal" "$ROOT" <<'PY' >"$T/py" 2>&1

@@ -100,8 +100,16 @@ class Intervals(unittest.TestCase):
 
 
 class Fairness(unittest.TestCase):
-    clean = {"starved_reps": 0, "reps": 6, "min_max_worst": 0.8, "jain_worst": 0.95}
-    starved = {"starved_reps": 2, "reps": 6, "min_max_worst": 0.3, "jain_worst": 0.7}
+    # clean: six repetitions close together, far above every line
+    clean = {"starved_reps": 0, "reps": 6, "min_max_worst": 0.8, "jain_worst": 0.95,
+             "min_max_reps": [0.8, 0.82, 0.81, 0.8, 0.83, 0.81], "jain_reps": [0.95, 0.951, 0.952, 0.95, 0.953, 0.951]}
+    starved = {"starved_reps": 2, "reps": 6, "min_max_worst": 0.3, "jain_worst": 0.7,
+               "min_max_reps": [0.3, 0.9, 0.4, 0.95, 0.9, 0.92], "jain_reps": [0.7, 0.99, 0.8, 0.99, 0.99, 0.99]}
+    # what pthread-mutex measured at 2 threads on the development VM: no
+    # starved rep, worst 0.66, but spread (2.4 standard deviations above 0.5)
+    spread = {"starved_reps": 0, "reps": 6, "min_max_worst": 0.66, "jain_worst": 0.96,
+              "min_max_reps": [0.926, 0.676, 0.913, 0.998, 0.982, 0.660],
+              "jain_reps": [0.9985, 0.964, 0.9979, 0.99999, 0.9999, 0.9598]}
 
     def test_fifo(self):
         self.assertFalse(ad.admit("ttas", ("fifo", None), self.clean)[0], "a clean unfair lock is still not FIFO")
@@ -118,6 +126,32 @@ class Fairness(unittest.TestCase):
     def test_jain(self):
         self.assertTrue(ad.admit("ttas", ("jain", 0.9), self.clean)[0])
         self.assertFalse(ad.admit("ttas", ("jain", 0.96), self.clean)[0])
+
+    def test_unfair_margin(self):
+        """An unfair lock that passed every rep but varies from rep to rep is
+        not admitted: a repeat starves at random (docs/advisor.md)."""
+        ok, why, prov = ad.admit("pthread-mutex", ("no-starvation", None), self.spread)
+        self.assertFalse(ok)
+        self.assertIn("2.4 standard deviations", why)
+        self.assertEqual(prov, "measured")
+        # the same figures for a FIFO or bounded lock: the measured check alone
+        self.assertTrue(ad.admit("mcs", ("no-starvation", None), self.spread)[0])
+        self.assertTrue(ad.admit("cna", ("no-starvation", None), self.spread)[0])
+        # what a fresh run showed (validation's truth): the measured check alone
+        self.assertTrue(ad.admit("pthread-mutex", ("no-starvation", None), self.spread, predict=False)[0])
+        self.assertFalse(ad.admit("pthread-mutex", ("jain", 0.9), self.spread)[0], "Jain spread too")
+        # fewer than 3 repetitions cannot show how the fairness varies
+        two = dict(self.clean, reps=2, min_max_reps=[0.9, 0.95], jain_reps=[0.99, 0.99])
+        self.assertIn("too few", ad.admit("ttas", ("no-starvation", None), two)[1])
+        # reps that do not vary: infinitely far above the line
+        flat = dict(self.clean, min_max_reps=[1.0] * 6, min_max_worst=1.0)
+        self.assertTrue(ad.admit("ttas", ("no-starvation", None), flat)[0])
+
+    def test_fairness_margin(self):
+        self.assertIsNone(ad.fairness_margin([0.9, 0.8], 0.5))
+        self.assertEqual(ad.fairness_margin([0.7, 0.7, 0.7], 0.5), math.inf)
+        # mean 0.8, sd 0.1 (n - 1): 3 deviations above 0.5
+        self.assertAlmostEqual(ad.fairness_margin([0.7, 0.8, 0.9], 0.5), 3.0)
 
     def test_parse(self):
         self.assertEqual(ad.parse_fairness("jain:0.9"), ("jain", 0.9))
