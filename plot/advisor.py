@@ -31,6 +31,13 @@ SIMPLICITY = {
     "cohort": 4, "cna": 4, "hmcs": 4,
 }
 NEVER_ADVISED = {"none"}   # the control lock: no mutual exclusion
+# Locks that park their waiters in the kernel (futex) instead of spinning:
+# the oversubscription rule's exception.
+PARKING_LOCKS = {"pthread-mutex", "pthread-rwlock"}
+# The collapse of a queue-order spin lock above the PU count, as measured:
+# preempted in most repetitions and below this share of the best lock
+# measured at the same thread count (an order of magnitude).
+COLLAPSE_SHARE = 0.10
 FAIRNESS_CLASS_ORDER = {"fifo": 0, "bounded": 1, "unfair": 2}
 CLASSES = ["self", "smt", "l2", "l3", "numa", "package", "remote"]
 LOCAL_CLASSES = ["smt", "l2", "l3"]
@@ -49,6 +56,25 @@ def fairness_class(lock):
     if lock in BOUNDED_LOCKS:
         return "bounded"
     return "unfair"
+
+
+def queue_spin(lock):
+    """A spin lock that hands over in queue order (FIFO or bounded bypass):
+    above the PU count a preempted waiter at the head stalls every thread
+    behind it until the scheduler runs it again (the oversubscription rule)."""
+    return fairness_class(lock) in ("fifo", "bounded") and lock not in PARKING_LOCKS
+
+
+def collapsed(fig, best):
+    """Did a lock collapse at this thread count?  fig: its measured figures
+    (median, preempted_reps, reps); best: the highest median of any lock
+    measured at the same thread count.  Collapsed: preempted in more than
+    half of its repetitions and below COLLAPSE_SHARE x best.  False when
+    any of it is unknown (an interpolated or predicted figure is no
+    measurement of a collapse)."""
+    if not fig or not best or fig.get("median") is None or fig.get("preempted_reps") is None or not fig.get("reps"):
+        return False
+    return fig["preempted_reps"] * 2 > fig["reps"] and fig["median"] < COLLAPSE_SHARE * best
 
 
 # ---------------------------------------------------------------- workload parameters
@@ -608,6 +634,13 @@ from sbresults import fnum, ns, si  # noqa: E402,F401
 
 def pct(v):
     return "NA" if v is None else "%.1f%%" % (100.0 * v)
+
+
+def times(r):
+    """A ratio of throughputs to 3 significant digits, with thousands
+    separators above 1000 (111,000, not 1.11e+05)."""
+    r = float("%.3g" % r)
+    return "{:,.0f}".format(r) if r >= 1000 else "%.3g" % r
 
 
 def rnd(v, digits=6):

@@ -150,8 +150,19 @@ expect "T=16 measured while oversubscribed: ttas (mcs collapsed, preempted 6 of 
 grep -q 'preempted in 6 of 6 reps, oversubscribed \[measured at T=16\]' "$T/t16.txt"
 check "T=16: the collapse explained by the preemption count" $? "$(grep -A6 ' mcs ' "$T/t16.txt")"
 adv t12f $MC --threads=12 --fairness=fifo
-expect "T=12 with fairness=fifo: no rule answer (FIFO spin locks collapse), unknown" t12f \
-	"a['advice']['lock'], a['advice']['kind']" "None unknown"
+expect "T=12 with fairness=fifo, nothing measured: the collapse answer by rule (no lock advised, every admitted lock a queue-order spin lock)" t12f \
+	"a['advice']['lock'], a['advice']['set'], a['advice']['kind'], a['advice']['provenance'], 'not measured' in a['advice']['text'], sorted(u['lock'] for u in a['unknown'])" \
+	"None [] collapse rule True ['mcs', 'ticket']"
+adv t16f $MC --threads=16 --fairness=fifo
+expect "T=16 with fairness=fifo: mcs measured at 500k/s, preempted 6 of 6, 24 times below ttas: collapse confirmed by measurement, rule tier, no lock advised; the confirm line measures ttas too" t16f \
+	"a['advice']['lock'], a['advice']['kind'], a['advice']['provenance'], 'confirmed by measurement' in a['advice']['text'], '24 times slower' in a['advice']['text'], cand('mcs')['in_set'], a['confirm']['command'].split()[1]" \
+	"None collapse rule True True False --lock=mcs,ticket,ttas"
+grep -q '^  - at T=8 (<= 8 PUs, measured): the need is met by {ticket, mcs}, best mcs at 21.00M/s$' "$T/t16f.txt" &&
+	grep -q 'without --fairness=fifo, ttas would be 24 times as fast' "$T/t16f.txt"
+check "T=16 collapse: where the need is met (T <= PUs, measured) and the price of fairness as a ratio" $? "$(grep -A8 '^would' "$T/t16f.txt")"
+adv t16n $MC --threads=16
+expect "T=16 without a fairness need: no collapse answer, ttas measured" t16n \
+	"a['advice']['lock'], a['advice']['kind'], a['advice']['provenance']" "ttas confident measured"
 
 # --- another machine's folder: demoted -------------------------------------------
 adv here --results="$FIX/advise-mc" --threads=2
@@ -511,7 +522,11 @@ assert int(s["cases"]) == len(scored), (s, len(scored))
 assert abs(float(s["hit5"]) - sum(int(r["hit"]) for r in scored) / len(scored)) < 1e-3, s
 assert all(r["fairness_met"] == "1" for r in rows if r["fairness"] == "fifo"), "an unfair lock advised under fifo"
 for r in scored:
-    assert (r["hit"] == "1") == (r["advised"] in r["within5"].split()), r
+    if r["collapse_confirmed"] == "NA":
+        assert (r["hit"] == "1") == (r["advised"] in r["within5"].split()), r
+    else:   # a collapse answer: rule tier, no lock, a hit when the fresh run confirms the collapse
+        assert r["hit"] == r["collapse_confirmed"] and r["advised"] == "NA" and r["tier"] == "rule", r
+        assert int(r["threads"]) > vm["pus"] and r["fairness"] != "none", r
 assert all(k in {m for _, m in scores} for k in ("pthread-mutex", "expert rule", "random (expected)")), scores.keys()
 fresh = json.load(open(d + "/fresh/meta.json"))
 calmeta = json.load(open(os.path.realpath(base + "/latest") + "/meta.json"))
@@ -591,6 +606,35 @@ assert within == ["pthread-mutex"] and best == 40e6, "no need: the starved rep d
 print("ok")
 PY
 check "validation's truth: pthread-mutex, starved in 1 rep of the run that advised, is not admitted under no-starvation though the fresh run passed it; throughput from the fresh run alone" \
+	$(grep -qx ok "$T/py" && echo 0 || echo 1) "$(cat "$T/py")"
+
+# --- validation of a collapse answer: a hit when every lock the fresh run
+# admits collapsed there (preempted in most reps, below 10% of the best lock
+# of any kind at T), a miss when one of them did not
+python3 - "$ADV" <<'PY' >"$T/py" 2>&1
+import importlib.machinery, importlib.util, sys
+spec = importlib.util.spec_from_loader("advise_lock", importlib.machinery.SourceFileLoader("advise_lock", sys.argv[1]))
+al = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(al)
+def fig(median, pre):
+    return {"median": median, "starved_reps": 0, "reps": 6, "min_max_worst": 0.9, "jain_worst": 0.99,
+            "preempted_reps": pre}
+fresh = {4: {"pthread-mutex": fig(55e6, 6), "ticket": fig(400, 6), "mcs": fig(500, 6)}}
+a = {"advice": {"kind": "collapse", "lock": None, "set": [], "provenance": "rule"}, "regime": {"name": "oversubscribed"},
+     "candidates": []}
+r = al.val_row(4, "fifo", a, fresh, {}, 2, "max-contention")
+assert r["collapse"] is True and r["methods"]["advice"] == (True, None, False, True) and r["tier"] == "rule", r
+fresh[4]["mcs"] = fig(6e6, 6)   # one FIFO lock at 11% of pthread-mutex: no collapse
+r = al.val_row(4, "fifo", a, fresh, {}, 2, "max-contention")
+assert r["collapse"] is False and r["methods"]["advice"][0] is False, r
+fresh[4]["mcs"] = fig(500, 3)   # preempted in half the reps only: no measured collapse
+assert al.val_row(4, "fifo", a, fresh, {}, 2, "max-contention")["collapse"] is False
+fresh[4]["mcs"] = fig(500, 6)
+assert al.val_row(4, "none", dict(a, advice=dict(a["advice"], kind="confident", lock="pthread-mutex")), fresh, {}, 2,
+                  "max-contention")["collapse"] is None
+print("ok")
+PY
+check "validation of a collapse answer: confirmed when every admitted lock collapsed in the fresh run (rule tier, no regret), not when one FIFO lock ran at 11% of pthread-mutex or was preempted in half its reps only" \
 	$(grep -qx ok "$T/py" && echo 0 || echo 1) "$(cat "$T/py")"
 
 echo "$pass passed, $failn failed, $skipn skipped"

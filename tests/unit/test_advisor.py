@@ -195,6 +195,31 @@ class Workload(unittest.TestCase):
                          "cs=100ns think=uniform:2us-4us cs-lines=0 data=separate locks=1 writers=1 ds=none")
 
 
+class Collapse(unittest.TestCase):
+    def test_queue_spin(self):
+        """queue-order spin locks collapse above the PU count; parking and unfair locks are not among them"""
+        self.assertEqual([l for l in ("ticket", "mcs", "clh", "qspin", "cna", "rw-phasefair", "ttas",
+                                      "pthread-spin", "pthread-mutex", "pthread-rwlock") if ad.queue_spin(l)],
+                         ["ticket", "mcs", "clh", "qspin", "cna", "rw-phasefair"])
+
+    def test_collapsed(self):
+        """collapsed: preempted in more than half the reps AND below 10% of the best lock at T"""
+        f = {"median": 400.0, "preempted_reps": 6, "reps": 6}
+        self.assertTrue(ad.collapsed(f, 55e6))
+        self.assertTrue(ad.collapsed(dict(f, median=5.4e6 - 1), 54e6))
+        self.assertFalse(ad.collapsed(dict(f, median=5.4e6), 54e6), "exactly 10% is no collapse")
+        self.assertFalse(ad.collapsed(dict(f, preempted_reps=3), 55e6), "preempted in half the reps only")
+        self.assertTrue(ad.collapsed(dict(f, preempted_reps=4), 55e6))
+        self.assertFalse(ad.collapsed(dict(f, preempted_reps=None), 55e6), "interpolated: no measured collapse")
+        self.assertFalse(ad.collapsed(f, None))
+        self.assertFalse(ad.collapsed(None, 55e6))
+
+    def test_times(self):
+        self.assertEqual(ad.times(111072.4), "111,000")
+        self.assertEqual(ad.times(24.0), "24")
+        self.assertEqual(ad.times(12.345), "12.3")
+
+
 class Confirm(unittest.TestCase):
     def test_duration(self):
         """locks x threads x reps x (warm-up + window + latency phase)"""
